@@ -1,0 +1,1 @@
+"""Division codes over time: versions, lineage, geometry and the division API."""

@@ -1,0 +1,29 @@
+"""Domain errors of the boundaries package; the app maps each class to an HTTP status."""
+
+
+class BoundariesError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class SourceDataError(BoundariesError):
+    """The areacodes source files do not follow their documented format."""
+
+
+class InvalidInput(BoundariesError):
+    """A request value is malformed; ``field`` names the offending input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DateOutOfRange(InvalidInput):
+    """A date lies outside the period the data covers."""
+
+
+class DivisionNotFound(BoundariesError):
+    """No division has the code at the requested date (or at all)."""
+
+
+class BatchTooLarge(BoundariesError):
+    """A batch request exceeds the item limit."""

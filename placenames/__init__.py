@@ -1,0 +1,1 @@
+"""Place-name register (placeholder until its issue lands)."""

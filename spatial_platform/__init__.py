@@ -1,0 +1,1 @@
+"""Platform wiring: settings, database, embedded cluster, CLI and web app."""

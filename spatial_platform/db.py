@@ -1,0 +1,51 @@
+"""Connection pool and Alembic migrations for the PostGIS database."""
+
+from pathlib import Path
+
+import asyncpg
+import orjson
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name,
+            encoder=lambda value: orjson.dumps(value).decode(),
+            decoder=orjson.loads,
+            schema="pg_catalog",
+        )
+
+
+async def create_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
+    """Open an asyncpg pool whose json/jsonb values are (de)serialised with orjson."""
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+
+
+def alembic_config(sqlalchemy_url: str) -> Config:
+    """Build an in-memory Alembic config for the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", sqlalchemy_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(sqlalchemy_url: str, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (default: head)."""
+    command.upgrade(alembic_config(sqlalchemy_url), revision)
+
+
+def current_revision(sqlalchemy_url: str) -> str | None:
+    """Return the database's current Alembic revision, or None if unversioned."""
+    engine = create_engine(sqlalchemy_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()

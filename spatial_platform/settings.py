@@ -1,0 +1,83 @@
+"""Environment-driven settings, one class per concern (instantiate where needed)."""
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the PostGIS database lives: an external DATABASE_URL or the embedded cluster."""
+
+    model_config = SettingsConfigDict(env_prefix="SP_", populate_by_name=True)
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "SP_DATABASE_URL")
+    )
+    data_dir: Path = Path(".spatial-platform")
+    db_port: int = 55432
+    db_name: str = "spatial_platform"
+    pg_bin: Path = Path("/usr/lib/postgresql/15/bin")
+    pool_min: int = 2
+    pool_max: int = 10
+
+    @field_validator("database_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return value.strip() or None
+
+    @property
+    def embedded(self) -> bool:
+        """Whether the private embedded cluster is used (no DATABASE_URL given)."""
+        return self.database_url is None
+
+    @property
+    def database_name(self) -> str:
+        """Name of the application database (from DATABASE_URL when set)."""
+        if self.database_url is None:
+            return self.db_name
+        return make_url(self.database_url).database or self.db_name
+
+    def dsn(self, db_name: str | None = None) -> str:
+        """Return the libpq/asyncpg URL, optionally for another database on the same server."""
+        return self._url("postgresql", db_name)
+
+    def sqlalchemy_url(self, db_name: str | None = None) -> str:
+        """Return the SQLAlchemy (psycopg 3) URL, optionally for another database."""
+        return self._url("postgresql+psycopg", db_name)
+
+    def _url(self, scheme: str, db_name: str | None) -> str:
+        if self.database_url is None:
+            return f"{scheme}://postgres@127.0.0.1:{self.db_port}/{db_name or self.db_name}"
+        url = make_url(self.database_url).set(drivername=scheme)
+        if db_name is not None:
+            url = url.set(database=db_name)
+        return url.render_as_string(hide_password=False)
+
+
+class ServerSettings(BaseSettings):
+    """Where the HTTP API listens."""
+
+    model_config = SettingsConfigDict(env_prefix="SP_")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+class AreacodesSettings(BaseSettings):
+    """Location of the areacodes reference data set."""
+
+    model_config = SettingsConfigDict(env_prefix="SP_")
+
+    areacodes_path: Path = Path("../shared/data/areacodes")
+
+
+class ApiSettings(BaseSettings):
+    """Limits and behaviour of the HTTP API."""
+
+    model_config = SettingsConfigDict(env_prefix="SP_")
+
+    resolve_max_items: int = 10_000

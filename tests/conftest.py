@@ -1,0 +1,51 @@
+"""Shared fixtures: a migrated test database and CI-strict handling of skipped tests."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from spatial_platform.db import upgrade
+from spatial_platform.embedded import EmbeddedCluster, drop_database, ensure_database
+from spatial_platform.settings import DatabaseSettings
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def db_settings() -> DatabaseSettings:
+    return DatabaseSettings()
+
+
+@pytest.fixture(scope="session")
+def test_db_name() -> str:
+    return os.environ.get("SP_TEST_DB_NAME", "spatial_platform_test")
+
+
+@pytest.fixture(scope="session")
+def test_dsn(db_settings: DatabaseSettings, test_db_name: str) -> Iterator[str]:
+    """Fresh, migrated test database; the embedded cluster is left running afterwards."""
+    if db_settings.embedded:
+        EmbeddedCluster(db_settings).start()
+    admin_dsn = db_settings.dsn("postgres")
+    drop_database(admin_dsn, test_db_name)
+    ensure_database(admin_dsn, test_db_name)
+    upgrade(db_settings.sqlalchemy_url(test_db_name))
+    yield db_settings.dsn(test_db_name)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """On CI, turn any skipped test into a failing run and list the skips."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if not skipped or not os.environ.get("CI"):
+        return
+    reporter.write_sep("=", "skipped tests are failures on CI", red=True, bold=True)
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        reporter.write_line(f"SKIPPED {report.nodeid}: {reason}", red=True)
+    if exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,1 @@
+"""Vector-tile server (placeholder until its issue lands)."""
