@@ -36,8 +36,8 @@ def alembic_config(sqlalchemy_url: str) -> Config:
     return config
 
 
-def upgrade(sqlalchemy_url: str, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (default: head)."""
+def upgrade(sqlalchemy_url: str, revision: str = "heads") -> None:
+    """Apply migrations up to ``revision`` (default: every head)."""
     command.upgrade(alembic_config(sqlalchemy_url), revision)
 
 
