@@ -44,6 +44,11 @@ class Coverage:
         """Parse YYYY (31 December), YYYY-MM (month end) or YYYY-MM-DD; default today."""
         if value is None or value == "":
             return self.last
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return self._check(date.fromisoformat(value), value, field_name)
+            except ValueError:
+                pass
         m = _DATE.fullmatch(value.strip()) if isinstance(value, str) else None
         if not m:
             raise InvalidInput(field_name, f"{field_name} must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
@@ -60,6 +65,10 @@ class Coverage:
             raise InvalidInput(field_name, f"{field_name} is not a real date: {value!r}") from None
         if month is None and year == self.last.year:
             when = self.last
+        return self._check(when, value, field_name)
+
+    def _check(self, when: date, value: str, field_name: str) -> date:
+        """Return ``when`` if the data covers it, else raise DateOutOfRange naming the range."""
         if not self.first <= when <= self.last:
             raise DateOutOfRange(
                 field_name,
@@ -148,9 +157,11 @@ class LineageIndex:
                     ending,
                 )
             )
+        self.first_date = min((n.valid_from for n in self.nodes.values()), default=None)
         for node in self.nodes.values():
             node.transfer_dates = sorted(x.effective for x in node.out if not x.ending)
         self._memo: dict[tuple[int, int], dict[int, tuple[Link, ...]]] = {}
+        self._today: dict[tuple[int, int], list[dict]] = {}
 
     @classmethod
     async def load(cls, conn: asyncpg.Connection) -> LineageIndex:
@@ -228,12 +239,11 @@ class LineageIndex:
 
     def coverage(self, today: date) -> Coverage:
         """Return the dates this index can answer for."""
-        first = min((n.valid_from for n in self.nodes.values()), default=today)
-        return Coverage(first, today)
+        return Coverage(self.first_date or today, today)
 
     def resolve(self, items: list, today: date) -> list[dict]:
         """Resolve raw ``{code, at}`` items; a bad item gets its own error, not the batch."""
-        coverage = self.coverage(today)
+        coverage = Coverage(self.first_date or today, today)
         return [self._resolve_one(i, item, coverage) for i, item in enumerate(items)]
 
     def _resolve_one(self, index: int, item, coverage: Coverage) -> dict:
@@ -259,11 +269,21 @@ class LineageIndex:
         except (InvalidInput, DivisionNotFound) as exc:
             out["error"] = {"field": getattr(exc, "field", None), "message": str(exc)}
             return out
-        out.update(found=True, name=node.name, level=node.level)
-        out["today"] = [
-            {"code": n.code, "name": n.name, "relation": rel} for n, rel, _ in self.successors(node, when)
-        ]
+        out.update(found=True, name=node.name, level=node.level, today=self.today_codes(node, when))
         return out
+
+    def today_codes(self, node: Node, when: date) -> list[dict]:
+        """Return today's codes for a version at a date as dicts, cached per lineage cut."""
+        if node.code in self.children:
+            key = None
+        else:
+            key = (node.id, bisect_right(node.transfer_dates, when))
+            if (hit := self._today.get(key)) is not None:
+                return hit
+        found = [{"code": n.code, "name": n.name, "relation": r} for n, r, _ in self.successors(node, when)]
+        if key is not None:
+            self._today[key] = found
+        return found
 
 
 def link_out(index: LineageIndex, link: Link) -> dict:
