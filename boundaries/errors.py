@@ -27,3 +27,15 @@ class DivisionNotFound(BoundariesError):
 
 class BatchTooLarge(BoundariesError):
     """A batch request exceeds the item limit."""
+
+
+class MissingDataset(BoundariesError):
+    """An operation needs a data set that has not been loaded yet."""
+
+
+class PointNotInDivision(DivisionNotFound):
+    """No division's geometry contains the point at the requested date."""
+
+
+class GeometryNotFound(DivisionNotFound):
+    """A division exists at the date but no boundary is known for it then."""

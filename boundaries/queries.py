@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import asyncpg
+import orjson
 
 _VERSION_COLUMNS = """
     v.id, v.code, v.name, v.level, v.parent_code, v.valid_from, v.valid_to,
@@ -20,21 +21,27 @@ async def data_state(conn: asyncpg.Connection, dataset: str = "areacodes") -> as
     )
 
 
+COUNTY_AND_ABOVE = "('province', 'prefecture', 'county')"
+"""The levels of the GB/T 2260 history, as an SQL list (towns and villages are the others)."""
+
+
 async def snapshot(
     conn: asyncpg.Connection, at: date, level: str | None, parent: str | None
 ) -> list[asyncpg.Record]:
-    """Return every division valid at ``at``, optionally one level or one parent's children."""
+    """Return divisions valid at ``at``: one level, or one parent's children, else county and above."""
+    args: list = [at]
+    where = ["v.valid @> $1::date"]
+    if level is not None:
+        args.append(level)
+        where.append(f"v.level = ${len(args)}")
+    elif parent is None:
+        where.append(f"v.level IN {COUNTY_AND_ABOVE}")
+    if parent is not None:
+        args.append(parent)
+        where.append(f"v.parent_code = ${len(args)}")
     return await conn.fetch(
-        f"""
-        SELECT {_VERSION_COLUMNS} FROM division_versions v
-        WHERE v.valid @> $1::date
-          AND ($2::text IS NULL OR v.level = $2)
-          AND ($3::text IS NULL OR v.parent_code = $3)
-        ORDER BY v.code
-        """,
-        at,
-        level,
-        parent,
+        f"SELECT {_VERSION_COLUMNS} FROM division_versions v WHERE {' AND '.join(where)} ORDER BY v.code",
+        *args,
     )
 
 
@@ -107,8 +114,11 @@ async def events_touching(conn: asyncpg.Connection, code: str) -> list[asyncpg.R
 
 
 async def graph_versions(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    """Return every version, for the in-memory lineage index."""
-    return await conn.fetch(f"SELECT {_VERSION_COLUMNS} FROM division_versions v ORDER BY v.id")
+    """Return every county-and-above version, for the in-memory lineage index."""
+    return await conn.fetch(
+        f"SELECT {_VERSION_COLUMNS} FROM division_versions v "
+        f"WHERE v.level IN {COUNTY_AND_ABOVE} ORDER BY v.id"
+    )
 
 
 async def graph_edges(conn: asyncpg.Connection) -> list[asyncpg.Record]:
@@ -121,3 +131,103 @@ async def graph_edges(conn: asyncpg.Connection) -> list[asyncpg.Record]:
         ORDER BY e.effective, e.id
         """
     )
+
+
+async def geometries_at(conn: asyncpg.Connection, at: date, level: str = "county") -> list[asyncpg.Record]:
+    """Return (code, name, level, parent_code, kind, geom WKB) of each division of ``level`` at ``at``."""
+    return await conn.fetch(
+        """
+        SELECT v.code, v.name, v.level, v.parent_code, g.kind, ST_AsBinary(g.geom) AS geom
+        FROM division_geometries g
+        JOIN division_versions v ON v.id = g.version_id
+        WHERE g.valid @> $1::date AND v.valid @> $1::date AND v.level = $2
+        ORDER BY v.code
+        """,
+        at,
+        level,
+    )
+
+
+async def geometry_revision(conn: asyncpg.Connection) -> tuple[int, int]:
+    """Return (row count, highest id) of division_geometries: changes whenever geometry does."""
+    row = await conn.fetchrow("SELECT count(*) AS n, coalesce(max(id), 0) AS top FROM division_geometries")
+    return row["n"], row["top"]
+
+
+# --- reverse geocoding (boundaries.reverse_service) ----------------------------------------
+
+
+async def reverse_state(conn: asyncpg.Connection) -> asyncpg.Record:
+    """Return the areacodes data version and the newest geometry id, cheaply (index lookups only).
+
+    Geometry changes insert rows (an upload closes the old version and inserts the new one; an
+    ingest replaces all rows), so the highest id moves whenever the geometry does.
+    """
+    return await conn.fetchrow(
+        """
+        SELECT (SELECT version FROM dataset_loads WHERE name = 'areacodes') AS data_version,
+               (SELECT max(id) FROM division_geometries) AS top_id
+        """
+    )
+
+
+async def boundary_dates(conn: asyncpg.Connection) -> list[date]:
+    """Return, sorted, every date on which a division or geometry version begins or ends."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT d FROM (
+            SELECT valid_from AS d FROM division_geometries
+            UNION ALL SELECT valid_to FROM division_geometries
+            UNION ALL SELECT valid_from FROM division_versions
+                WHERE level IN ('province', 'prefecture', 'county')
+            UNION ALL SELECT valid_to FROM division_versions
+                WHERE level IN ('province', 'prefecture', 'county')
+        ) s WHERE d IS NOT NULL ORDER BY d
+        """
+    )
+    return [r["d"] for r in rows]
+
+
+# --- towns and villages (boundaries.towns) -------------------------------------------------
+
+
+async def local_versions(conn: asyncpg.Connection, codes: list[str]) -> list[asyncpg.Record]:
+    """Return every town or village version of the given codes."""
+    return await conn.fetch(
+        f"""
+        SELECT {_VERSION_COLUMNS} FROM division_versions v
+        WHERE v.code = ANY($1::varchar[]) AND v.level IN ('town', 'village')
+        ORDER BY v.code, v.valid_from
+        """,
+        codes,
+    )
+
+
+async def dataset_summary(conn: asyncpg.Connection, dataset: str) -> dict | None:
+    """Return the summary stored with a loaded dataset, or None before it is loaded."""
+    value = await conn.fetchval("SELECT summary::text FROM dataset_loads WHERE name = $1", dataset)
+    return None if value is None else orjson.loads(value)
+
+
+async def geometry_keys_at(conn: asyncpg.Connection, at: date) -> list[asyncpg.Record]:
+    """Return (code, level, kind, id) of the province, prefecture and county geometries at ``at``."""
+    return await conn.fetch(
+        """
+        SELECT v.code, v.level, g.kind, g.id
+        FROM division_geometries g
+        JOIN division_versions v ON v.id = g.version_id
+        WHERE g.valid @> $1::date AND v.valid @> $1::date
+          AND v.level IN ('province', 'prefecture', 'county')
+        ORDER BY v.code
+        """,
+        at,
+    )
+
+
+async def geometry_wkb(conn: asyncpg.Connection, ids: list[int]) -> list[bytes]:
+    """Return the WKB of geometry versions by id, in the order of ``ids``."""
+    rows = await conn.fetch(
+        "SELECT id, ST_AsBinary(geom) AS geom FROM division_geometries WHERE id = ANY($1::bigint[])", ids
+    )
+    by_id = {r["id"]: r["geom"] for r in rows}
+    return [by_id[i] for i in ids]

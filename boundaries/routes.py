@@ -8,9 +8,14 @@ from typing import Annotated
 import asyncpg
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
-from boundaries import models, queries
+from boundaries import models, queries, towns
 from boundaries.errors import BatchTooLarge, InvalidInput
+from boundaries.geometry_models import BoundaryFeature, BoundaryUploadRequest
+from boundaries.geometry_service import adjust_boundary, boundary_at, check_crs, parse_upload
+from boundaries.reverse_requests import parse_csv, parse_json, reverse_batch, reverse_one
+from boundaries.reverse_service import ReverseGeocoder
 from boundaries.service import IndexCache, LineageIndex, chain_out, check_code, check_level
 
 AtQuery = Annotated[
@@ -48,10 +53,15 @@ class DivisionRouter:
             conn: Conn,
             index: Index,
             at: AtQuery = None,
-            level: Annotated[str | None, Query(description="province, prefecture or county")] = None,
+            level: Annotated[
+                str | None,
+                Query(description="province, prefecture, county (default: these three), town or village"),
+            ] = None,
             parent: Annotated[str | None, Query(description="Only children of this code")] = None,
         ):
             when = index.coverage(self.today()).parse(at)
+            if level == "village" and not parent:
+                raise InvalidInput("parent", "level=village needs a parent (a town code): there are ~620,000")
             rows = await queries.snapshot(
                 conn, when, check_level(level), parent and check_code(parent, "parent")
             )
@@ -69,7 +79,7 @@ class DivisionRouter:
             },
             responses={413: {"description": "More items than the batch limit"}},
         )
-        async def resolve(request: Request, index: Index):
+        async def resolve(request: Request, conn: Conn, index: Index):
             try:
                 body = orjson.loads(await request.body())
             except orjson.JSONDecodeError as exc:
@@ -79,7 +89,8 @@ class DivisionRouter:
                 raise InvalidInput("items", "body must be an object with a list 'items'")
             if len(items) > self.max_batch:
                 raise BatchTooLarge(f"{len(items)} items sent; at most {self.max_batch} per request")
-            results = index.resolve(items, self.today())
+            local = await towns.lookup(conn, towns.batch_codes(items))
+            results = index.resolve(items, self.today(), local)
             found = sum(r["found"] for r in results)
             return _json({"count": len(results), "found": found, "results": results})
 
@@ -90,7 +101,9 @@ class DivisionRouter:
         )
         async def division(code: str, conn: Conn, index: Index, at: AtQuery = None):
             when = index.coverage(self.today()).parse(at)
-            node = index.require(check_code(code), when)
+            if towns.is_local(check_code(code)):
+                return _json(await towns.detail(conn, index, code, when))
+            node = index.require(code, when)
             row = await queries.version_at(conn, node.code, when)
             parents = await queries.parent_chain(conn, node.code, when)
             return _json({**dict(row), "at": when, "parents": [dict(p) for p in parents]})
@@ -102,7 +115,10 @@ class DivisionRouter:
         )
         async def children(code: str, conn: Conn, index: Index, at: AtQuery = None):
             when = index.coverage(self.today()).parse(at)
-            index.require(check_code(code), when)
+            if towns.is_local(check_code(code)):
+                (await towns.lookup(conn, [code])).require(code, when)
+            else:
+                index.require(code, when)
             rows = await queries.snapshot(conn, when, None, code)
             return _json({"at": when, "count": len(rows), "divisions": [dict(r) for r in rows]})
 
@@ -113,6 +129,8 @@ class DivisionRouter:
         )
         async def history(code: str, conn: Conn):
             versions = await queries.versions_of(conn, check_code(code))
+            if not versions and towns.is_local(code):
+                (await towns.lookup(conn, [code])).require(code, self.today())
             if not versions:
                 index = await self.index_cache.get(conn)
                 index.require(code, self.today())
@@ -132,9 +150,18 @@ class DivisionRouter:
             response_model=models.Successors,
             summary="Today's codes covering the area a code had at a date",
         )
-        async def successors(code: str, index: Index, at: AtQuery = None):
+        async def successors(code: str, conn: Conn, index: Index, at: AtQuery = None):
             when = index.coverage(self.today()).parse(at)
-            node = index.require(check_code(code), when)
+            body: dict = {"code": code, "at": when}
+            if towns.is_local(check_code(code)):
+                local = await towns.lookup(conn, [code])
+                row = local.require(code, when)
+                via = local.via(index, code, when)
+                node, since = via.node, via.at
+                body.update(name=row["name"], level=row["level"], via=via.out())
+            else:
+                node, since = index.require(code, when), when
+                body.update(name=node.name, level=node.level)
             found = [
                 {
                     "code": n.code,
@@ -143,8 +170,145 @@ class DivisionRouter:
                     "relation": rel,
                     "chain": chain_out(index, path),
                 }
-                for n, rel, path in index.successors(node, when)
+                for n, rel, path in index.successors(node, since)
             ]
-            return _json({"code": node.code, "name": node.name, "at": when, "successors": found})
+            return _json({**body, "successors": found})
+
+        return api
+
+
+CrsQuery = Annotated[
+    str | None, Query(description="Coordinates' CRS: wgs84 (default), cgcs2000, gcj02 or bd09")
+]
+_CSV_EXAMPLE = "id,lon,lat\n1,116.3975,39.9087"
+
+
+@dataclass
+class ReverseRouter:
+    """Builds the /v1/reverse router: the divisions holding points at a date."""
+
+    get_connection: Callable
+    get_geocoder: Callable
+    max_points: int = 100_000
+    today: Callable[[], date] = date.today
+
+    def router(self) -> APIRouter:
+        """Return a router with the single-point and batch reverse-geocoding endpoints."""
+        api = APIRouter(prefix="/v1/reverse", tags=["reverse geocoding"])
+        Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+        Geocoder = Annotated[ReverseGeocoder, Depends(self.get_geocoder)]
+
+        @api.get(
+            "",
+            response_model=models.ReverseAnswer,
+            summary="Province, prefecture and county containing a point at a date",
+            responses={
+                404: {"description": "No division contains the point"},
+                422: {"description": "Bad coordinates, date or CRS"},
+            },
+        )
+        async def reverse_point(
+            conn: Conn,
+            geocoder: Geocoder,
+            lon: Annotated[str | None, Query(description="Longitude in degrees")] = None,
+            lat: Annotated[str | None, Query(description="Latitude in degrees")] = None,
+            at: AtQuery = None,
+            crs: CrsQuery = None,
+        ):
+            return _json(await reverse_one(geocoder, conn, lon, lat, at, crs, self.today()))
+
+        @api.post(
+            "",
+            response_model=models.ReverseBatchAnswer,
+            summary="Reverse-geocode up to max_points points sent as JSON or CSV (text/csv)",
+            openapi_extra={
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": models.ReverseBatchRequest.model_json_schema()},
+                        "text/csv": {"schema": {"type": "string", "example": _CSV_EXAMPLE}},
+                    },
+                }
+            },
+            responses={413: {"description": "More points than the batch limit"}},
+        )
+        async def reverse_points(
+            request: Request,
+            conn: Conn,
+            geocoder: Geocoder,
+            at: AtQuery = None,
+            crs: CrsQuery = None,
+            lon_col: Annotated[str, Query(description="CSV column holding longitudes")] = "lon",
+            lat_col: Annotated[str, Query(description="CSV column holding latitudes")] = "lat",
+        ):
+            body = await request.body()
+            if "csv" in request.headers.get("content-type", ""):
+                text = body.decode("utf-8-sig", errors="replace")
+                batch = await run_in_threadpool(parse_csv, text, self.max_points, lon_col, lat_col)
+            else:
+                batch, body_at, body_crs = await run_in_threadpool(parse_json, body, self.max_points)
+                at, crs = at or body_at, crs or body_crs
+            answer = await reverse_batch(geocoder, conn, batch, at, crs, self.today())
+            return await run_in_threadpool(_json, answer)
+
+        return api
+
+
+@dataclass
+class BoundaryRouter:
+    """Builds /v1/divisions/{code}/boundary: a boundary at a date, and boundary adjustments."""
+
+    get_connection: Callable
+    index_cache: IndexCache
+    today: Callable[[], date] = date.today
+
+    def router(self) -> APIRouter:
+        """Return a router with the boundary endpoints mounted."""
+        api = APIRouter(prefix="/v1/divisions", tags=["boundaries"])
+        Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+        geojson = "application/geo+json"
+
+        @api.get(
+            "/{code}/boundary",
+            response_model=BoundaryFeature,
+            summary="A division's boundary in force at a date, as GeoJSON in the requested CRS",
+            responses={404: {"description": "Unknown code, or no boundary known at that date"}},
+        )
+        async def boundary(
+            code: str,
+            conn: Conn,
+            at: AtQuery = None,
+            crs: Annotated[str | None, Query(description="wgs84 (default), cgcs2000, gcj02 or bd09")] = None,
+        ):
+            index = await self.index_cache.get(conn)
+            when = index.coverage(self.today()).parse(at)
+            body = await boundary_at(conn, index, code, when, check_crs(crs))
+            return Response(body, media_type=geojson)
+
+        @api.post(
+            "/{code}/boundary",
+            status_code=201,
+            response_model=BoundaryFeature,
+            summary="Record a boundary adjustment; the old boundary stays in force before the effective date",
+            openapi_extra={
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": BoundaryUploadRequest.model_json_schema()}},
+                }
+            },
+            responses={
+                404: {"description": "Unknown code"},
+                422: {"description": "Bad input; names the field"},
+            },
+        )
+        async def upload(code: str, request: Request, conn: Conn):
+            try:
+                body = orjson.loads(await request.body())
+            except orjson.JSONDecodeError as exc:
+                raise InvalidInput("body", f"request body is not valid JSON: {exc}") from None
+            checked = await run_in_threadpool(parse_upload, body, self.today())
+            index = await self.index_cache.get(conn)
+            created = await adjust_boundary(conn, index, code, checked)
+            return Response(created, status_code=201, media_type=geojson)
 
         return api

@@ -14,22 +14,27 @@ from boundaries import queries
 from boundaries.errors import DateOutOfRange, DivisionNotFound, InvalidInput
 
 LEVELS = ("province", "prefecture", "county")
+ALL_LEVELS = (*LEVELS, "town", "village")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
-_CODE = re.compile(r"\d{6}")
+_CODE = re.compile(r"\d{6}(?:\d{3}(?:\d{3})?)?")
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 def check_code(value: str, field_name: str = "code") -> str:
-    """Return a six-digit division code or raise InvalidInput naming the field."""
+    """Return a 6-digit division, 9-digit town or 12-digit village code, or raise InvalidInput."""
     if not isinstance(value, str) or not _CODE.fullmatch(value):
-        raise InvalidInput(field_name, f"{field_name} must be a six-digit division code, got {value!r}")
+        raise InvalidInput(
+            field_name,
+            f"{field_name} must be a six-digit division code (or a 9-digit town or 12-digit village "
+            f"code), got {value!r}",
+        )
     return value
 
 
 def check_level(value: str | None) -> str | None:
     """Return a known level name or raise InvalidInput."""
-    if value is not None and value not in LEVELS:
-        raise InvalidInput("level", f"level must be one of {', '.join(LEVELS)}, got {value!r}")
+    if value is not None and value not in ALL_LEVELS:
+        raise InvalidInput("level", f"level must be one of {', '.join(ALL_LEVELS)}, got {value!r}")
     return value
 
 
@@ -53,6 +58,8 @@ class Coverage:
         if not m:
             raise InvalidInput(field_name, f"{field_name} must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
         year, month, day = int(m[1]), m[2], m[3]
+        if month is not None and not 1 <= int(month) <= 12:
+            raise InvalidInput(field_name, f"{field_name} has no month {month}: {value!r}")
         try:
             if month is None:
                 when = date(year, 12, 31)
@@ -241,12 +248,12 @@ class LineageIndex:
         """Return the dates this index can answer for."""
         return Coverage(self.first_date or today, today)
 
-    def resolve(self, items: list, today: date) -> list[dict]:
-        """Resolve raw ``{code, at}`` items; a bad item gets its own error, not the batch."""
+    def resolve(self, items: list, today: date, local=None) -> list[dict]:
+        """Resolve raw ``{code, at}`` items (towns, villages by ``local``); a bad item gets its own error."""
         coverage = Coverage(self.first_date or today, today)
-        return [self._resolve_one(i, item, coverage) for i, item in enumerate(items)]
+        return [self._resolve_one(i, item, coverage, local) for i, item in enumerate(items)]
 
-    def _resolve_one(self, index: int, item, coverage: Coverage) -> dict:
+    def _resolve_one(self, index: int, item, coverage: Coverage, local=None) -> dict:
         """Resolve one item into a plain dict ready for JSON."""
         code = item.get("code") if isinstance(item, dict) else None
         out: dict = {
@@ -265,6 +272,8 @@ class LineageIndex:
             check_code(code)
             when = coverage.parse(item.get("at"))
             out["at"] = when
+            if len(code) > 6 and local is not None:  # a town or village: boundaries.towns.LocalCodes
+                return local.resolve_item(self, out, when)
             node = self.require(code, when)
         except (InvalidInput, DivisionNotFound) as exc:
             out["error"] = {"field": getattr(exc, "field", None), "message": str(exc)}
@@ -314,6 +323,11 @@ class IndexCache:
 
     def __init__(self) -> None:
         self._index: LineageIndex | None = None
+
+    @property
+    def loaded(self) -> LineageIndex | None:
+        """Return the index already in memory, if any, without asking the database."""
+        return self._index
 
     async def get(self, conn: asyncpg.Connection) -> LineageIndex:
         """Return an index matching the data in the database ``conn`` sees."""

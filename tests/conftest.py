@@ -1,13 +1,19 @@
-"""Shared fixtures: a migrated test database and CI-strict handling of skipped tests."""
+"""Shared fixtures: a migrated test database with the real areacodes data, CI-strict skips."""
 
+import asyncio
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import asyncpg
 import pytest
 
+from boundaries.ingest import IngestReport, ingest_areacodes
 from spatial_platform.db import upgrade
 from spatial_platform.embedded import EmbeddedCluster, drop_database, ensure_database
 from spatial_platform.settings import DatabaseSettings
+
+AREACODES = Path(os.environ.get("SP_AREACODES_PATH", Path(__file__).parents[1] / "../shared/data/areacodes"))
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +41,39 @@ def test_dsn(db_settings: DatabaseSettings, test_db_name: str) -> Iterator[str]:
     ensure_database(admin_dsn, test_db_name)
     upgrade(db_settings.sqlalchemy_url(test_db_name))
     yield db_settings.dsn(test_db_name)
+
+
+@pytest.fixture(scope="session")
+def areacodes_path() -> Path:
+    assert (AREACODES / "data" / "1981.txt").exists(), f"areacodes data set not found at {AREACODES}"
+    return AREACODES
+
+
+@pytest.fixture(scope="session")
+def loaded(test_dsn: str, areacodes_path: Path) -> IngestReport:
+    """Ingest the real data set once per session (committed, shared by every test)."""
+
+    async def run() -> IngestReport:
+        conn = await asyncpg.connect(test_dsn)
+        try:
+            return await ingest_areacodes(conn, areacodes_path)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+async def conn(test_dsn: str, loaded: IngestReport) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    connection = await asyncpg.connect(test_dsn)
+    tx = connection.transaction()
+    await tx.start()
+    try:
+        yield connection
+    finally:
+        await tx.rollback()
+        await connection.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -87,7 +87,7 @@ async def test_history_lists_versions_events_and_documents(client):
         ("/v1/divisions/430122", {"at": "yesterday"}, 422, "at"),
         ("/v1/divisions/430122/successors", {"at": "1975"}, 422, "at"),
         ("/v1/divisions/430122/successors", {"at": "2099-01-01"}, 422, "at"),
-        ("/v1/divisions", {"level": "town"}, 422, "level"),
+        ("/v1/divisions", {"level": "hamlet"}, 422, "level"),
         ("/v1/divisions/999999", {}, 404, None),
         ("/v1/divisions/999999/history", {}, 404, None),
         ("/v1/divisions/430122", {"at": "2020"}, 404, None),

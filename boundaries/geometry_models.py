@@ -1,0 +1,45 @@
+"""Request and response shapes of the boundary API (pydantic, shown in OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Crs = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
+
+
+class BoundaryUploadRequest(BaseModel):
+    """A boundary adjustment: the new boundary, the date it takes effect, its CRS and why."""
+
+    geometry: dict[str, Any] = Field(
+        description="GeoJSON Polygon or MultiPolygon (or a Feature holding one)."
+    )
+    effective: date = Field(description="First day the new boundary applies (YYYY-MM-DD).")
+    crs: Crs = Field("wgs84", description="CRS of the coordinates; CGCS2000 is taken as WGS 84.")
+    reason: str = Field(description="Why the boundary changed, e.g. the approving document.")
+
+
+class BoundaryProperties(BaseModel):
+    """Who and what a boundary is, where it came from and when it applies."""
+
+    code: str
+    name: str
+    level: str
+    kind: Literal["surveyed", "derived"]
+    source: str
+    vintage: str | None
+    method: str | None
+    reason: str | None
+    valid_from: date
+    valid_to: date | None = Field(description="Exclusive end; null while in force today.")
+    crs: Crs
+
+
+class BoundaryFeature(BaseModel):
+    """A division's boundary at a date as a GeoJSON Feature."""
+
+    type: Literal["Feature"]
+    geometry: dict[str, Any]
+    properties: BoundaryProperties
