@@ -1,0 +1,11 @@
+"""ASGI factory for servers started outside the CLI: ``uvicorn --factory spatial_platform.asgi:app``."""
+
+from fastapi import FastAPI
+
+from spatial_platform.app import create_app
+from spatial_platform.settings import ApiSettings, DatabaseSettings, MapSettings
+
+
+def app() -> FastAPI:
+    """Build the app from the environment's settings."""
+    return create_app(DatabaseSettings(), ApiSettings(), MapSettings())

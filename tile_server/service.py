@@ -1,0 +1,165 @@
+"""Tile rendering with a cache keyed by layer, tile, validity epoch and data version."""
+
+from __future__ import annotations
+
+import gzip
+from bisect import bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+
+import asyncpg
+
+from tile_server.errors import TileOutOfRange, UnknownLayer
+from tile_server.layers import Layer, default_layers
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A rendered tile: raw and gzip bytes and the ETag that names its content."""
+
+    data: bytes
+    gzipped: bytes
+    etag: str
+
+
+class TileCache:
+    """An in-memory LRU of rendered tiles bounded by total bytes."""
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._items: OrderedDict[tuple, Tile] = OrderedDict()
+
+    def get(self, key: tuple) -> Tile | None:
+        """Return a cached tile and mark it recently used."""
+        tile = self._items.get(key)
+        if tile is not None:
+            self._items.move_to_end(key)
+        return tile
+
+    def put(self, key: tuple, tile: Tile) -> None:
+        """Store a tile, evicting the least recently used past the byte budget."""
+        if key in self._items:
+            return
+        self._items[key] = tile
+        self.size += len(tile.data) + len(tile.gzipped)
+        while self.size > self.max_bytes and self._items:
+            _, old = self._items.popitem(last=False)
+            self.size -= len(old.data) + len(old.gzipped)
+
+    def clear(self) -> None:
+        """Drop every cached tile."""
+        self._items.clear()
+        self.size = 0
+
+
+class TileService:
+    """Renders MVT tiles from PostGIS; dates in the same validity epoch share cached tiles."""
+
+    def __init__(self, layers: dict[str, Layer] | None = None, cache: TileCache | None = None):
+        self.layers = layers or default_layers()
+        self.cache = cache or TileCache()
+        self._epochs: dict[str, tuple[int, list[date]]] = {}
+        self._versions: dict[str, int] | None = None
+
+    def invalidate(self) -> None:
+        """Forget the known data versions: the next tile re-reads them from the database."""
+        self._versions = None
+
+    def layer(self, name: str) -> Layer:
+        """Return a layer or raise UnknownLayer listing the known ones."""
+        if name not in self.layers:
+            known = ", ".join(sorted(self.layers))
+            raise UnknownLayer(f"unknown layer {name!r}; known layers: {known}")
+        return self.layers[name]
+
+    @staticmethod
+    def check_tile(layer: Layer, z: int, x: int, y: int) -> None:
+        """Raise TileOutOfRange when z/x/y is not a tile of this layer's grid."""
+        if not layer.minzoom <= z <= layer.maxzoom:
+            raise TileOutOfRange(f"zoom {z} is outside {layer.name}'s {layer.minzoom}-{layer.maxzoom}")
+        if not (0 <= x < 2**z and 0 <= y < 2**z):
+            raise TileOutOfRange(f"tile {z}/{x}/{y} is outside the zoom-{z} grid (0-{2**z - 1})")
+
+    async def version(self, conn: asyncpg.Connection, layer: Layer) -> int:
+        """Return the data version of the layer's tables, read again after any invalidation."""
+        versions = self._versions
+        if versions is None:
+            versions = {r["layer"]: r["version"] for r in await conn.fetch(
+                "SELECT layer, version FROM data_versions"
+            )}
+            self._versions = versions
+        return versions.get(layer.version_key, 0)
+
+    async def epoch(self, conn: asyncpg.Connection, layer: Layer, version: int, when: date) -> int:
+        """Return the validity epoch a date falls in (dates between the same changes share it)."""
+        if layer.epoch_sql is None:
+            return 0
+        cached = self._epochs.get(layer.name)
+        if cached is None or cached[0] != version:
+            bounds = [r[0] for r in await conn.fetch(layer.epoch_sql)]
+            cached = (version, bounds)
+            self._epochs[layer.name] = cached
+        return bisect_right(cached[1], when)
+
+    async def tile(self, conn: asyncpg.Connection, name: str, z: int, x: int, y: int, when: date) -> Tile:
+        """Return the tile, from cache when the layer's data and the date's epoch match."""
+        layer = self.layer(name)
+        self.check_tile(layer, z, x, y)
+        version = await self.version(conn, layer)
+        epoch = await self.epoch(conn, layer, version, when)
+        key = (name, z, x, y, epoch, version)
+        tile = self.cache.get(key)
+        if tile is None:
+            tile = await self._stored(conn, key) or await self.render(conn, layer, key, when)
+            self.cache.put(key, tile)
+        return tile
+
+    async def _stored(self, conn: asyncpg.Connection, key: tuple) -> Tile | None:
+        """Return a pre-rendered (seeded) tile from the tile store, if any."""
+        name, z, x, y, epoch, version = key
+        data = await conn.fetchval(
+            "SELECT data FROM tile_store WHERE layer = $1 AND z = $2 AND x = $3 AND y = $4"
+            " AND epoch = $5 AND version = $6",
+            name,
+            z,
+            x,
+            y,
+            str(epoch),
+            version,
+        )
+        return None if data is None else make_tile(data, key)
+
+    async def render(self, conn: asyncpg.Connection, layer: Layer, key: tuple, when: date) -> Tile:
+        """Encode one tile in SQL with the layer's prepared statement."""
+        _, z, x, y, _, _ = key
+        data = await conn.fetchval(layer.sql, *layer.args(z, x, y, when))
+        return make_tile(bytes(data or b""), key)
+
+    async def store(self, conn: asyncpg.Connection, name: str, z: int, x: int, y: int, when: date) -> int:
+        """Render a tile into the tile store (seeding); return its size in bytes."""
+        layer = self.layer(name)
+        version = await self.version(conn, layer)
+        key = (name, z, x, y, await self.epoch(conn, layer, version, when), version)
+        tile = await self.render(conn, layer, key, when)
+        await conn.execute(
+            "INSERT INTO tile_store (layer, z, x, y, epoch, version, data)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT DO NOTHING",
+            name,
+            z,
+            x,
+            y,
+            str(key[4]),
+            version,
+            tile.data,
+        )
+        return len(tile.data)
+
+
+def make_tile(data: bytes, key: tuple) -> Tile:
+    """Wrap tile bytes with their gzip form and an ETag derived from the cache key."""
+    name, z, x, y, epoch, version = key
+    etag = f'"{name}-{z}-{x}-{y}-e{epoch}-v{version}"'
+    return Tile(data, gzip.compress(data, 6), etag)
