@@ -1,1 +1,1 @@
-"""Place-name register (placeholder until its issue lands)."""
+"""Place-name register: versioned records, editing with review, bulk import/export and public search."""

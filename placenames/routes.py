@@ -1,0 +1,255 @@
+"""HTTP routes of the place-name register; the package's only FastAPI import."""
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import asyncpg
+import orjson
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from placenames import auth, bulk, files, models, queries, search, service
+from placenames.errors import InvalidPlacename, PayloadTooLarge, Unauthorized
+from placenames.ratelimit import TokenBuckets
+
+CONTENT_TYPES = {
+    "text/csv": "csv",
+    "application/geo+json": "geojson",
+    "application/json": "geojson",
+    "application/geopackage+sqlite3": "gpkg",
+    "application/zip": "shp",
+}
+BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": models.PlacenameIn.model_json_schema(by_alias=True)}},
+    }
+}
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag (version) you read.")]
+
+
+def _json(payload, status: int = 200, etag: int | None = None) -> Response:
+    """Serialise with orjson, with the record version as a strong ETag when given."""
+    headers = {"ETag": f'"{etag}"'} if etag is not None else None
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers)
+
+
+def _record(record: dict, status: int = 200) -> Response:
+    """Return a record with its version as ETag."""
+    return _json(record, status, etag=record["version"])
+
+
+def parse_at(value: str | None) -> datetime | None:
+    """Parse ``at`` (YYYY-MM-DD means the end of that day, UTC; or an ISO date-time)."""
+    if value in (None, ""):
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value) + timedelta(days=1), time(), UTC) - timedelta(
+                microseconds=1
+            )
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidPlacename("at", f"at must be YYYY-MM-DD or an ISO date-time, got {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@dataclass
+class PlacenameRouter:
+    """Builds the /v1/placenames router; dependencies are fields so tests can swap them."""
+
+    get_connection: Callable
+    limiter: TokenBuckets
+    name_max: int = 50
+    max_limit: int = 100
+    import_max_bytes: int = 200 * 1024 * 1024
+
+    def router(self) -> APIRouter:
+        """Return a router with every place-name endpoint mounted."""
+        api = APIRouter(prefix="/v1/placenames", tags=["placenames"])
+        Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+
+        async def actor_of(conn: Conn, authorization: Annotated[str | None, Header()] = None):
+            if authorization is None:
+                return None
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized("Authorization must be 'Bearer <token>'")
+            return await auth.actor_for(conn, token.strip())
+
+        async def limited(request: Request) -> None:  # async: the buckets stay on the event loop
+            self.limiter.take(request.client.host if request.client else "unknown")
+
+        Actor = Annotated[auth.Actor | None, Depends(actor_of)]
+        Limited = Depends(limited)
+
+        @api.get("/search", response_model=models.SearchResults, dependencies=[Limited])
+        async def search_names(
+            conn: Conn,
+            q: Annotated[str, Query(description="Chinese, traditional, pinyin, initials or a code")] = "",
+            division: Annotated[str | None, Query(description="Only within this division code")] = None,
+            category: Annotated[str | None, Query(description="GB/T 18521 category key")] = None,
+            limit: int = 20,
+        ):
+            """Search published names: exact > prefix > higher level > other, with division paths."""
+            query = search.parse(q, division, category, limit, self.max_limit)
+            hits = await search.search(conn, query)
+            return _json({"query": query.text, "count": len(hits), "results": hits})
+
+        @api.get("/suggest", response_model=models.SearchResults, dependencies=[Limited])
+        async def suggest(conn: Conn, q: str = "", limit: int = 10):
+            """Autocomplete: exact and prefix matches by name, pinyin or initials."""
+            query = search.parse(q, None, None, limit, self.max_limit)
+            hits = await search.search(conn, query, suggest=True)
+            return _json({"query": query.text, "count": len(hits), "results": hits})
+
+        @api.get("/export", dependencies=[Limited], response_class=FileResponse)
+        async def export(
+            conn: Conn, format: str = "geojson", division: str | None = None, category: str | None = None
+        ):
+            """Download published records as CSV, GeoJSON, GeoPackage or a zipped Shapefile."""
+            fmt = files.format_of(Path("export"), format)
+            rows = await bulk.published_rows(conn, division, category)
+            handle, name = tempfile.mkstemp(suffix=files.FORMATS[fmt], prefix="placenames-")
+            os.close(handle)
+            os.unlink(name)
+            try:
+                await run_in_threadpool(files.write_rows, rows, fmt, Path(name))
+            except BaseException:
+                Path(name).unlink(missing_ok=True)
+                raise
+            return FileResponse(
+                name,
+                media_type=files.MEDIA_TYPES[fmt],
+                filename=f"placenames{files.FORMATS[fmt]}",
+                background=BackgroundTask(os.unlink, name),
+            )
+
+        @api.post("/import", response_model=models.ImportReport)
+        async def import_file(
+            request: Request, conn: Conn, actor: Actor, format: str | None = None, dry_run: bool = False
+        ):
+            """Import a file (body) of new records for review; any invalid row → nothing changes."""
+            auth.require(actor, models.STAFF)
+            media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+            fmt = files.format_of(Path("upload"), format or CONTENT_TYPES.get(media))
+            body = await request.body()
+            if len(body) > self.import_max_bytes:
+                raise PayloadTooLarge(f"upload is {len(body)} bytes; at most {self.import_max_bytes}")
+            rows = await run_in_threadpool(_read_upload, body, fmt)
+            result = await bulk.import_rows(
+                conn, actor, rows, dry_run=dry_run, source=f"upload ({fmt})", name_max=self.name_max
+            )
+            return _json(result.__dict__, 200 if dry_run else 201)
+
+        @api.get("/queue", summary="Records waiting for review (or drafts)")
+        async def review_queue(conn: Conn, actor: Actor, state: str = "submitted", limit: int = 100):
+            """List records whose head is submitted (or draft), oldest change first."""
+            auth.require(actor, models.STAFF)
+            if state not in ("draft", "submitted"):
+                raise InvalidPlacename("state", "state must be draft or submitted")
+            rows = await queries.queue(conn, state, min(max(limit, 1), 1000))
+            return _json({"state": state, "count": len(rows), "records": [dict(r) for r in rows]})
+
+        @api.post("", response_model=models.Placename, status_code=201, openapi_extra=BODY)
+        async def create(request: Request, conn: Conn, actor: Actor):
+            """Create a draft record (editor, reviewer or admin)."""
+            record = await service.create(conn, actor, await _body(request), self.name_max)
+            return _record(record, 201)
+
+        @api.get("/{record_id}", response_model=models.Placename, dependencies=[Limited])
+        async def read(record_id: int, conn: Conn, actor: Actor, at: str | None = None):
+            """A record: the published version for the public, the latest for staff, or as of ``at``."""
+            return _record(await service.read(conn, actor, record_id, parse_at(at)))
+
+        @api.patch("/{record_id}", response_model=models.Placename, openapi_extra=BODY)
+        async def update(
+            record_id: int, request: Request, conn: Conn, actor: Actor, if_match: IfMatch = None
+        ):
+            """Change fields (with a ``reason``) on top of the version in If-Match."""
+            body = await _body(request)
+            return _record(await service.update(conn, actor, record_id, if_match, body, self.name_max))
+
+        def _transition(action: str):
+            async def endpoint(
+                record_id: int, request: Request, conn: Conn, actor: Actor, if_match: IfMatch = None
+            ):
+                body = await _body(request, required=False)
+                reason = body.get("reason", body.get("comment"))
+                return _record(await service.transition(conn, actor, record_id, action, if_match, reason))
+
+            endpoint.__name__ = f"{action}_record"
+            endpoint.__doc__ = (
+                f"{action.capitalize()} a record ({', '.join(service.TRANSITIONS[action][0])})."
+            )
+            return endpoint
+
+        for action in service.TRANSITIONS:
+            api.add_api_route(
+                f"/{{record_id}}/{action}",
+                _transition(action),
+                methods=["POST"],
+                response_model=models.Placename,
+                summary=f"{action.capitalize()} the version in If-Match",
+            )
+
+        @api.get("/{record_id}/history", response_model=models.History, dependencies=[Limited])
+        async def history(record_id: int, conn: Conn, actor: Actor):
+            """Every version (the public sees published ones) with who, when and why."""
+            return _json({"id": record_id, "versions": await service.history(conn, actor, record_id)})
+
+        @api.get("/{record_id}/versions/{number}", response_model=models.Placename, dependencies=[Limited])
+        async def one_version(record_id: int, number: int, conn: Conn, actor: Actor):
+            """One version of a record."""
+            return _record(await service.read(conn, actor, record_id, number=number))
+
+        @api.get("/{record_id}/compare", response_model=models.Comparison, dependencies=[Limited])
+        async def compare(
+            record_id: int,
+            conn: Conn,
+            actor: Actor,
+            old: Annotated[int, Query(alias="from")],
+            new: Annotated[int, Query(alias="to")],
+        ):
+            """The fields that differ between two versions."""
+            changes = await service.compare(conn, actor, record_id, old, new)
+            return _json({"id": record_id, "old_version": old, "new_version": new, "changes": changes})
+
+        @api.get("/{record_id}/audit")
+        async def audit(record_id: int, conn: Conn, actor: Actor):
+            """The audit log of one record (staff only)."""
+            auth.require(actor, models.STAFF)
+            entries = await queries.audit_entries(conn, record_id)
+            rows = [dict(r) | {"detail": orjson.loads(r["detail"])} for r in entries]
+            return _json({"id": record_id, "entries": rows})
+
+        return api
+
+
+async def _body(request: Request, required: bool = True) -> dict:
+    """Parse a JSON object body (or an empty one when not required)."""
+    raw = await request.body()
+    if not raw.strip() and not required:
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidPlacename("body", f"request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise InvalidPlacename("body", "request body must be a JSON object")
+    return body
+
+
+def _read_upload(body: bytes, fmt: str) -> list[dict]:
+    """Write an upload to a temporary file and read its rows (blocking)."""
+    with tempfile.TemporaryDirectory(prefix="placenames-import-") as folder:
+        path = Path(folder) / f"upload{files.FORMATS[fmt]}"
+        path.write_bytes(body)
+        return files.read_rows(path, fmt)

@@ -1,0 +1,113 @@
+"""Public search and autocomplete over the seeded real names: Chinese, pinyin, initials, typos."""
+
+import pytest
+
+from tests.placenames.conftest import make_app
+
+pytestmark = pytest.mark.anyio
+
+
+async def search(client, q, **params):
+    r = await client.get("/v1/placenames/search", params={"q": q, **params})
+    assert r.status_code == 200, r.text
+    return r.json()["results"]
+
+
+def names(results):
+    return [r["name"] for r in results]
+
+
+@pytest.mark.parametrize(
+    "q", ["岳麓区", "岳麓", "嶽麓", "yuelu", "yue lu", "Yuelu Qu", "ylq", "yuelv", "岳鹿区"]
+)
+async def test_yuelu_is_found_every_way_a_user_types_it(client, q):
+    results = await search(client, q, limit=5)
+    yuelu = [r for r in results if r["name"] == "岳麓区"]
+    assert yuelu, names(results)
+    assert yuelu[0]["division_path"] == "湖南省 长沙市 岳麓区"
+    assert yuelu[0]["pinyin"] == "Yuelu Qu" and yuelu[0]["code"] == "430104"
+
+
+async def test_exact_match_comes_first_then_prefix_then_higher_level(client):
+    results = await search(client, "长沙", limit=5)
+    assert names(results)[:2] == ["长沙市", "长沙县"]  # prefix: the prefecture before the county
+    assert [r["match"] for r in results[:2]] == ["prefix", "prefix"]
+    exact = await search(client, "长沙县")
+    assert exact[0]["name"] == "长沙县" and exact[0]["match"] == "exact"
+
+
+async def test_pinyin_prefix_prefers_whole_words(client):
+    results = await search(client, "changsha", limit=3)
+    assert names(results) == ["长沙市", "长沙县", "常山县"]
+
+
+async def test_a_former_name_finds_todays_division(client):
+    results = await search(client, "望城县")
+    assert results[0]["name"] == "望城区" and results[0]["match"] == "other_name"
+
+
+async def test_a_typo_is_forgiven_after_the_real_matches(client):
+    results = await search(client, "xiangtna")
+    assert results[0]["name"] == "湘潭市" and results[0]["match"] == "similar"
+
+
+async def test_retired_names_are_not_offered(client):
+    assert "崇文区" not in names(await search(client, "崇文"))
+
+
+async def test_filters_by_division_and_category(client):
+    results = await search(client, "鼓楼", division="320000")
+    assert {r["division_path"] for r in results} == {"江苏省 南京市 鼓楼区", "江苏省 徐州市 鼓楼区"}
+    assert await search(client, "鼓楼", category="bridge") == []
+
+
+async def test_a_code_finds_its_division(client):
+    assert names(await search(client, "430104")) == ["岳麓区"]
+
+
+async def test_suggest_offers_prefixes_by_name_pinyin_and_initials(client):
+    for q in ("湘", "xiang", "xt"):
+        r = await client.get("/v1/placenames/suggest", params={"q": q})
+        assert r.status_code == 200
+        assert "湘潭市" in names(r.json()["results"]), q
+    r = await client.get("/v1/placenames/suggest", params={"q": "xiangtna"})
+    assert r.json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"q": ""}, "q"),
+        ({"q": "长" * 101}, "q"),
+        ({"q": "长沙", "limit": 0}, "limit"),
+        ({"q": "长沙", "division": "43"}, "division"),
+        ({"q": "长沙", "category": "castle"}, "category"),
+    ],
+)
+async def test_bad_parameters_are_422_naming_the_field(client, params, field):
+    r = await client.get("/v1/placenames/search", params=params)
+    assert r.status_code == 422 and r.json()["field"] == field
+
+
+async def test_public_endpoints_are_rate_limited_per_client(conn, seeded, db_settings):
+    import httpx
+
+    from spatial_platform.app import get_connection
+
+    app = make_app(db_settings, rate_limit_enabled=True, rate_per_second=0.5, rate_burst=3)
+
+    async def same_connection():
+        yield conn
+
+    app.dependency_overrides[get_connection] = same_connection
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        codes = [
+            (await http.get("/v1/placenames/suggest", params={"q": "长沙"})).status_code for _ in range(4)
+        ]
+        assert codes == [200, 200, 200, 429]
+        r = await http.get("/v1/placenames/search", params={"q": "长沙"})
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    other = httpx.ASGITransport(app=app, client=("203.0.113.8", 5000))
+    async with httpx.AsyncClient(transport=other, base_url="http://test") as http:
+        assert (await http.get("/v1/placenames/suggest", params={"q": "长沙"})).status_code == 200
