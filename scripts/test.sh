@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/setup.sh
+SP_SETUP_BROWSER=1 bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"

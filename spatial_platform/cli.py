@@ -1,12 +1,10 @@
 """Command-line interface: ``spatial-platform db …`` (and ``serve`` / ``ingest …``)."""
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import asyncpg
 import psycopg
 import typer
 from sqlalchemy.engine import make_url
@@ -14,6 +12,12 @@ from sqlalchemy.exc import DBAPIError
 
 from boundaries.errors import SourceDataError
 from spatial_platform import db as database
+from spatial_platform.cli_boundaries import boundaries, ingest_boundaries_command
+from spatial_platform.cli_geocode import geocode_command
+from spatial_platform.cli_placenames import placenames, users
+from spatial_platform.cli_planning import register as register_planning
+from spatial_platform.cli_tiles import tiles
+from spatial_platform.cli_villages import ingest_villages_command
 from spatial_platform.embedded import EmbeddedCluster, EmbeddedDatabaseError, ensure_database
 from spatial_platform.settings import (
     ApiSettings,
@@ -31,6 +35,14 @@ db = typer.Typer(help="Manage the PostGIS database.", no_args_is_help=True)
 ingest = typer.Typer(help="Load reference data sets into the database.", no_args_is_help=True)
 app.add_typer(db, name="db")
 app.add_typer(ingest, name="ingest")
+app.add_typer(boundaries, name="boundaries")
+ingest.command("boundaries")(ingest_boundaries_command)
+app.command("geocode")(geocode_command)
+ingest.command("villages")(ingest_villages_command)
+app.add_typer(tiles, name="tiles")
+app.add_typer(placenames, name="placenames")
+app.add_typer(users, name="users")
+register_planning(app)
 
 
 def database_settings() -> DatabaseSettings:
@@ -144,16 +156,11 @@ def ingest_areacodes_command(
     def progress(stage: str, done: int, total: int) -> None:
         typer.echo(f"  [{done}/{total}] {stage}", err=True)
 
-    async def run():
-        conn = await asyncpg.connect(dsn)
-        try:
-            return await ingest_areacodes(conn, root, progress=progress, force=force)
-        finally:
-            await conn.close()
-
     typer.echo(f"Loading areacodes from {root.resolve()}")
     try:
-        report = asyncio.run(run())
+        report = database.run_on(
+            dsn, lambda conn: ingest_areacodes(conn, root, progress=progress, force=force)
+        )
     except SourceDataError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None

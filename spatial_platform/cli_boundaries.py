@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import Annotated
 
-import asyncpg
 import typer
+
+from spatial_platform.db import run_on
 
 boundaries = typer.Typer(help="Division boundaries (geometry over time).", no_args_is_help=True)
 
@@ -19,14 +19,7 @@ def _connect_and_run(work):
     with user_errors():
         dsn = ensure_ready(database_settings())
 
-    async def run():
-        conn = await asyncpg.connect(dsn)
-        try:
-            return await work(conn)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
+    return run_on(dsn, work)
 
 
 def ingest_boundaries_command(

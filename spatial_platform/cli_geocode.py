@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import asyncpg
 import typer
+
+from spatial_platform.db import run_on
 
 _SHOWN_BAD_ROWS = 100
 InFile = Annotated[Path, typer.Argument(help="Input .csv, .parquet or .gpkg", exists=True, dir_okay=False)]
@@ -28,16 +28,12 @@ def _load_model(dsn: str, at: str | None):
     """Build the reverse-geocoding model for the date asked (or today)."""
     geocoder = make_geocoder()
 
-    async def run():
-        conn = await asyncpg.connect(dsn)
-        try:
-            await geocoder.refresh(conn)
-            when = geocoder.coverage(date.today()).parse(at)
-            return await geocoder.model_at(conn, when, refreshed=True), when
-        finally:
-            await conn.close()
+    async def work(conn):
+        await geocoder.refresh(conn)
+        when = geocoder.coverage(date.today()).parse(at)
+        return await geocoder.model_at(conn, when, refreshed=True), when
 
-    return asyncio.run(run())
+    return run_on(dsn, work)
 
 
 def geocode_command(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import asyncpg
 import typer
 
+from spatial_platform.db import run_on
 from spatial_platform.planning.synthetic import DEFAULT_SEED
 
 facilities = typer.Typer(
@@ -39,15 +38,8 @@ def _run(work):
     with user_errors():
         dsn = ensure_ready(database_settings())
 
-    async def run():
-        conn = await asyncpg.connect(dsn)
-        try:
-            return await work(conn)
-        finally:
-            await conn.close()
-
     try:
-        return asyncio.run(run())
+        return run_on(dsn, work)
     except ImportRejected as exc:
         for error in exc.errors:
             typer.secho(

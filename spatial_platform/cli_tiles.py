@@ -1,11 +1,11 @@
 """``spatial-platform tiles seed|export``: pre-render tiles and write PMTiles archives."""
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
-import asyncpg
 import typer
+
+from spatial_platform.db import run_on
 
 tiles = typer.Typer(help="Pre-render vector tiles and export them.", no_args_is_help=True)
 
@@ -24,15 +24,8 @@ def _run(work) -> object:
     with user_errors():
         dsn = ensure_ready(database_settings())
 
-    async def main():
-        conn = await asyncpg.connect(dsn)
-        try:
-            return await work(conn, TileService(), LineageIndex)
-        finally:
-            await conn.close()
-
     try:
-        return asyncio.run(main())
+        return run_on(dsn, lambda conn: work(conn, TileService(), LineageIndex))
     except (TileError, BoundariesError, ValueError) as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None

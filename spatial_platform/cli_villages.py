@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Annotated
 
-import asyncpg
 import typer
+
+from spatial_platform.db import run_on
 
 
 def ingest_villages_command(
@@ -38,19 +38,14 @@ def ingest_villages_command(
     def progress(stage: str, done: int, total: int) -> None:
         typer.echo(f"  [{time.perf_counter() - started:5.1f} s] {stage} {done:,}/{total:,}", err=True)
 
-    async def run(root: Path):
-        conn = await asyncpg.connect(dsn)
-        try:
-            return await ingest_villages(conn, root, province, progress=progress, force=force)
-        finally:
-            await conn.close()
-
     with user_errors():
         dsn = ensure_ready(settings)
     try:
         root = package_dir or cd.unpack(cd.cache_dir(settings.data_dir))
         typer.echo(f"Loading towns and villages of {cd.SOURCE} from {root.resolve()}")
-        report = asyncio.run(run(root))
+        report = run_on(
+            dsn, lambda conn: ingest_villages(conn, root, province, progress=progress, force=force)
+        )
     except BoundariesError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None

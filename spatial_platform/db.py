@@ -1,6 +1,9 @@
 """Connection pool and Alembic migrations for the PostGIS database."""
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import orjson
@@ -11,6 +14,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+T = TypeVar("T")
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -49,3 +53,16 @@ def current_revision(sqlalchemy_url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def run_on(dsn: str, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """Run ``work(conn)`` on one fresh connection to ``dsn`` (for the CLI) and return its result."""
+
+    async def main() -> T:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await work(conn)
+        finally:
+            await conn.close()
+
+    return asyncio.run(main())

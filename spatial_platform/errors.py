@@ -9,16 +9,45 @@ from boundaries.errors import (
     BatchTooLarge,
     BoundariesError,
     DivisionNotFound,
+    GeometryNotFound,
     InvalidInput,
+    MissingDataset,
+    PointNotInDivision,
     SourceDataError,
 )
+from placenames import errors as pn
+from spatial_platform.facilities import errors as ca
+from tile_server.errors import TileError, TileOutOfRange, UnknownLayer
 
 STATUS_CODES: dict[type[Exception], int] = {
+    ca.InvalidParameter: 422,
+    ca.ImportRejected: 422,
+    ca.UnreadableFile: 422,
+    ca.MissingData: 409,
+    ca.ProblemTooLarge: 413,
+    ca.CivilAffairsError: 400,
     InvalidInput: 422,
     DivisionNotFound: 404,
+    GeometryNotFound: 404,
+    PointNotInDivision: 404,
     BatchTooLarge: 413,
+    MissingDataset: 409,
     SourceDataError: 500,
     BoundariesError: 400,
+    UnknownLayer: 404,
+    TileOutOfRange: 404,
+    TileError: 400,
+    pn.InvalidPlacename: 422,
+    pn.ImportRejected: 422,
+    pn.RecordNotFound: 404,
+    pn.Unauthorized: 401,
+    pn.Forbidden: 403,
+    pn.PreconditionRequired: 428,
+    pn.VersionConflict: 412,
+    pn.DuplicateName: 409,
+    pn.InvalidTransition: 409,
+    pn.RateLimited: 429,
+    pn.PlacenamesError: 400,
 }
 
 
@@ -35,7 +64,8 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     body = {"detail": str(exc)}
     if field := getattr(exc, "field", None):
         body["field"] = field
-    return JSONResponse(body, status_code=status_for(exc))
+    body.update(getattr(exc, "body", None) or {})
+    return JSONResponse(body, status_code=status_for(exc), headers=getattr(exc, "headers", None))
 
 
 def add_exception_handlers(app: FastAPI) -> None:

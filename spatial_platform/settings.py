@@ -81,3 +81,48 @@ class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SP_")
 
     resolve_max_items: int = 10_000
+
+
+class MapSettings(BaseSettings):
+    """The tile cache and the web map's front-end assets."""
+
+    model_config = SettingsConfigDict(env_prefix="SP_")
+
+    tile_cache_bytes: int = 256 * 1024 * 1024
+    node_modules: Path = Path(__file__).resolve().parents[1] / "node_modules"
+
+
+class PlacenamesSettings(BaseSettings):
+    """The place-name register: public rate limit, search and name limits, upload size."""
+
+    model_config = SettingsConfigDict(env_prefix="SP_PLACENAMES_")
+
+    rate_limit_enabled: bool = True
+    rate_per_second: float = 20.0
+    rate_burst: int = 40
+    search_max_limit: int = 100
+    name_max_length: int = 50
+    import_max_bytes: int = 200 * 1024 * 1024
+
+
+class ReverseSettings(BaseSettings):
+    """Reverse geocoding: batch limit, engine grid and piece size, and how many models to keep."""
+
+    model_config = SettingsConfigDict(env_prefix="SP_REVERSE_")
+
+    max_points: int = 100_000
+    cells_per_degree: int = 64
+    max_vertices: int = 256
+    cache_size: int = 4
+
+
+class PlanningSettings(BaseSettings):
+    """Care-facility planning: how finely demand is spread and how large a siting problem may be."""
+
+    model_config = SettingsConfigDict(env_prefix="SP_PLANNING_")
+
+    max_demand_points: int = 100_000
+    max_candidates: int = 500
+    siting_max_demand: int = 5_000
+    pmedian_max_pairs: int = 2_000_000
+    max_cells: int = 20_000
