@@ -124,8 +124,9 @@ async def search(conn: asyncpg.Connection, query: Query, suggest: bool = False) 
             await conn.execute("SET LOCAL jit = off")
             statement, args = search_sql.bind(main, _values(query, query.limit, []))
             rows = list(await conn.fetch(statement, *args))
-            if fallback and len(rows) < query.limit:
-                # Typo matching is best effort: it gives up rather than hold the request up.
+            if fallback and not any(r["tier"] <= 1 for r in rows) and len(rows) < query.limit:
+                # Nothing starts with the query: perhaps a typo. Best effort: it gives up rather
+                # than hold the request up.
                 await conn.execute(f"SET LOCAL statement_timeout = {FALLBACK_TIMEOUT_MS}")
                 if trigram:  # pg_trgm has no statistics: keep the planner on the trigram index
                     await conn.execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off")
