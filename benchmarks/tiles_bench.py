@@ -168,6 +168,8 @@ async def run(args: argparse.Namespace) -> None:
     for name, (cmd, server_env, port, template) in servers.items():
         proc = start(cmd, server_env, port)
         try:
+            # One request outside the measured list opens connections and loads lazy state.
+            await fetch_all([template.format(z=0, x=0, y=0)])
             figures = {}
             for z, zxy in tiles.items():
                 urls = [template.format(z=a, x=b, y=c) for a, b, c in zxy]
