@@ -13,26 +13,30 @@ _COLUMNS = """
 """
 
 
+WRITABLE_COLUMNS = (
+    "external_id",
+    "name",
+    "kind",
+    "lon",
+    "lat",
+    "beds",
+    "capacity",
+    "operator",
+    "opened",
+    "closed",
+    "province_code",
+    "prefecture_code",
+    "county_code",
+    "divisions_at",
+)
+"""The facility columns an import writes."""
+
+
 async def upsert(
     conn: asyncpg.Connection, records: list[dict], source: str, synthetic: bool
 ) -> tuple[int, int]:
     """Insert records (updating those whose source and id already exist); return (created, updated)."""
-    columns = (
-        "external_id",
-        "name",
-        "kind",
-        "lon",
-        "lat",
-        "beds",
-        "capacity",
-        "operator",
-        "opened",
-        "closed",
-        "province_code",
-        "prefecture_code",
-        "county_code",
-        "divisions_at",
-    )
+    columns = WRITABLE_COLUMNS
     arrays = [[r[c] for r in records] for c in columns]
     rows = await conn.fetch(
         """

@@ -241,22 +241,4 @@ def _assemble(
     )
 
 
-_FACILITY_COLUMNS = [
-    "id",
-    "external_id",
-    "name",
-    "kind",
-    "lon",
-    "lat",
-    "beds",
-    "capacity",
-    "operator",
-    "opened",
-    "closed",
-    "province_code",
-    "prefecture_code",
-    "county_code",
-    "divisions_at",
-    "source",
-    "synthetic",
-]
+_FACILITY_COLUMNS = ["id", *facility_queries.WRITABLE_COLUMNS, "source", "synthetic"]
