@@ -1,6 +1,5 @@
 """Shared fixtures: a migrated test database with the real areacodes data, CI-strict skips."""
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -9,7 +8,7 @@ import asyncpg
 import pytest
 
 from boundaries.ingest import IngestReport, ingest_areacodes
-from spatial_platform.db import upgrade
+from spatial_platform.db import run_on, upgrade
 from spatial_platform.embedded import EmbeddedCluster, drop_database, ensure_database
 from spatial_platform.settings import DatabaseSettings
 
@@ -53,14 +52,7 @@ def areacodes_path() -> Path:
 def loaded(test_dsn: str, areacodes_path: Path) -> IngestReport:
     """Ingest the real data set once per session (committed, shared by every test)."""
 
-    async def run() -> IngestReport:
-        conn = await asyncpg.connect(test_dsn)
-        try:
-            return await ingest_areacodes(conn, areacodes_path)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
+    return run_on(test_dsn, lambda conn: ingest_areacodes(conn, areacodes_path))
 
 
 @pytest.fixture

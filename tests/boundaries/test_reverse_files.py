@@ -3,10 +3,8 @@
 The points are real places (天安门, 岳麓区, the Yellow Sea) plus rows with unreadable numbers.
 """
 
-import asyncio
 from datetime import date
 
-import asyncpg
 import geopandas
 import numpy as np
 import pandas as pd
@@ -20,6 +18,7 @@ from boundaries.geocode_files import geocode_file
 from boundaries.geocode_io import OUTPUT_COLUMNS
 from spatial_platform import cli_geocode
 from spatial_platform.cli import app
+from spatial_platform.db import run_on
 
 ROWS = pd.DataFrame(
     {
@@ -45,14 +44,7 @@ def geocode_cli(monkeypatch, test_db_name, boundaries_loaded, reverse_geocoder):
 
 @pytest.fixture(scope="module")
 def model(test_dsn, boundaries_loaded, reverse_geocoder):
-    async def build():
-        conn = await asyncpg.connect(test_dsn)
-        try:
-            return await reverse_geocoder.model_at(conn, date(2024, 6, 1))
-        finally:
-            await conn.close()
-
-    return asyncio.run(build())
+    return run_on(test_dsn, lambda conn: reverse_geocoder.model_at(conn, date(2024, 6, 1)))
 
 
 def test_csv_gets_seven_columns_and_bad_rows_are_reported(geocode_cli, tmp_path):

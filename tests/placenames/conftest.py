@@ -1,6 +1,5 @@
 """Fixtures for the place-name tests: the register seeded from the real data, users with tokens."""
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import asyncpg
@@ -10,6 +9,7 @@ import pytest
 from placenames import auth
 from placenames.seed import SeedReport, seed
 from spatial_platform.app import create_app, get_connection
+from spatial_platform.db import run_on
 from spatial_platform.settings import DatabaseSettings, PlacenamesSettings
 
 USERS = {
@@ -22,21 +22,10 @@ USERS = {
 }
 
 
-def _run(dsn: str, work):
-    async def main():
-        conn = await asyncpg.connect(dsn)
-        try:
-            return await work(conn)
-        finally:
-            await conn.close()
-
-    return asyncio.run(main())
-
-
 @pytest.fixture(scope="session")
 def seeded(test_dsn: str, loaded) -> SeedReport:
     """Seed the register from the real division history once per session (committed)."""
-    return _run(test_dsn, seed)
+    return run_on(test_dsn, seed)
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +39,7 @@ def tokens(test_dsn: str, seeded: SeedReport) -> dict[str, str]:
             out[name] = await auth.new_token(conn, name)
         return out
 
-    return _run(test_dsn, work)
+    return run_on(test_dsn, work)
 
 
 @pytest.fixture

@@ -1,12 +1,10 @@
 """The command line: users and tokens, import with --dry-run, the duplicates report."""
 
-import asyncio
-
-import asyncpg
 import pytest
 from typer.testing import CliRunner
 
 from spatial_platform.cli import app
+from spatial_platform.db import run_on
 
 runner = CliRunner()
 
@@ -25,17 +23,11 @@ def test_a_new_user_gets_a_token_that_is_stored_hashed(cli_env, test_dsn):
     token = issued.stdout.strip().splitlines()[0]
     assert issued.exit_code == 0 and token.startswith("spn_")
 
-    async def stored():
-        conn = await asyncpg.connect(test_dsn)
-        try:
-            return await conn.fetch(
-                "SELECT t.token_hash FROM placename_tokens t JOIN placename_users u ON u.id = t.user_id "
-                "WHERE u.name = 'cli-editor'"
-            )
-        finally:
-            await conn.close()
-
-    (row,) = asyncio.run(stored())
+    query = (
+        "SELECT t.token_hash FROM placename_tokens t JOIN placename_users u ON u.id = t.user_id "
+        "WHERE u.name = 'cli-editor'"
+    )
+    (row,) = run_on(test_dsn, lambda conn: conn.fetch(query))
     assert token.encode() not in bytes(row["token_hash"]) and len(row["token_hash"]) == 32
     bad = runner.invoke(app, ["users", "add", "someone", "--role", "boss"], env=cli_env)
     assert bad.exit_code == 1 and "role must be one of" in bad.output

@@ -1,6 +1,5 @@
 """Fixtures for the planning tests: real Changsha boundaries, a shared geocoder, the synthetic demo."""
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -13,6 +12,7 @@ from boundaries.crs import geometry_to_wgs84
 from boundaries.geometry import package_root, repair
 from boundaries.reverse_service import ReverseGeocoder
 from spatial_platform.app import create_app, get_connection
+from spatial_platform.db import run_on
 from spatial_platform.planning.demo import load_demo
 
 CHANGSHA = ["430102", "430103", "430104", "430105", "430111", "430112", "430121", "430181", "430182"]
@@ -50,14 +50,7 @@ async def _ensure_boundaries(conn: asyncpg.Connection) -> None:
 def changsha(test_dsn: str, loaded) -> list[str]:
     """Real boundaries of Changsha's nine county-level divisions (committed once if missing)."""
 
-    async def run() -> None:
-        conn = await asyncpg.connect(test_dsn)
-        try:
-            await _ensure_boundaries(conn)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
+    run_on(test_dsn, _ensure_boundaries)
     return CHANGSHA
 
 
@@ -65,14 +58,7 @@ def changsha(test_dsn: str, loaded) -> list[str]:
 def demo(test_dsn: str, changsha) -> dict:
     """The synthetic demo set for Changsha (committed once per session, like the areacodes data)."""
 
-    async def run() -> dict:
-        conn = await asyncpg.connect(test_dsn)
-        try:
-            return await load_demo(conn, "430100", seed=DEMO_SEED, year=2023)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
+    return run_on(test_dsn, lambda conn: load_demo(conn, "430100", seed=DEMO_SEED, year=2023))
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,14 @@
 """The notebooks in notebooks/ run top to bottom against the test database (their cells assert results)."""
 
-import asyncio
 import shutil
 from pathlib import Path
 
-import asyncpg
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from boundaries.ingest import ingest_areacodes
-from spatial_platform.db import upgrade
+from spatial_platform.db import run_on, upgrade
 from spatial_platform.embedded import drop_database, ensure_database
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -53,14 +51,7 @@ def notebook_db(db_settings, test_db_name, test_dsn, areacodes_path):
     ensure_database(admin, name)
     upgrade(db_settings.sqlalchemy_url(name))
 
-    async def load() -> None:
-        conn = await asyncpg.connect(db_settings.dsn(name))
-        try:
-            await ingest_areacodes(conn, areacodes_path)
-        finally:
-            await conn.close()
-
-    asyncio.run(load())
+    run_on(db_settings.dsn(name), lambda conn: ingest_areacodes(conn, areacodes_path))
     yield name
     drop_database(admin, name)
 
