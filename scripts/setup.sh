@@ -76,6 +76,11 @@ import DatabaseSettings; cd.unpack(cd.cache_dir(DatabaseSettings().data_dir))" |
     }
 fi
 
+# --- the benchmarks' HTTP load generator (h2load, a C client), small and always installed ------
+if ! command -v h2load >/dev/null 2>&1; then
+    apt_install nghttp2-client
+fi
+
 # --- the test command's browser: Debian's Chromium for the web map's end-to-end test ----------
 if [ "${SP_SETUP_BROWSER:-0}" = "1" ] && [ ! -x /usr/bin/chromium ]; then
     apt_install chromium

@@ -30,8 +30,13 @@ from tile_server.service import TileCache, TileService
 
 async def get_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
     """Lend one pooled connection to a request."""
-    async with request.app.state.pool.acquire() as conn:
+    async with get_pool(request).acquire() as conn:
         yield conn
+
+
+def get_pool(request: Request) -> asyncpg.Pool:
+    """Return the app's pool (tests may put a one-connection pool on ``app.state``)."""
+    return request.app.state.pool
 
 
 async def get_geocoder(request: Request) -> ReverseGeocoder:
@@ -78,7 +83,7 @@ def create_app(
     app.include_router(divisions.router())
     app.include_router(BoundaryRouter(get_connection, app.state.index_cache).router())
     app.state.tiles = TileService(cache=TileCache(web_map.tile_cache_bytes))
-    tiles = TileRouter(get_connection, app.state.index_cache, app.state.tiles)
+    tiles = TileRouter(get_pool, app.state.index_cache, app.state.tiles)
     app.include_router(tiles.router())
     mount_web_map(app, web_map.node_modules)
     pn = placenames or PlacenamesSettings()

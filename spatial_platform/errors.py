@@ -17,7 +17,7 @@ from boundaries.errors import (
 )
 from placenames import errors as pn
 from spatial_platform.facilities import errors as ca
-from tile_server.errors import TileError, TileOutOfRange, UnknownLayer
+from tile_server.errors import InvalidTileAddress, TileError, TileOutOfRange, UnknownLayer
 
 STATUS_CODES: dict[type[Exception], int] = {
     ca.InvalidParameter: 422,
@@ -34,6 +34,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     MissingDataset: 409,
     SourceDataError: 500,
     BoundariesError: 400,
+    InvalidTileAddress: 422,
     UnknownLayer: 404,
     TileOutOfRange: 404,
     TileError: 400,

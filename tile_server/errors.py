@@ -11,3 +11,11 @@ class UnknownLayer(TileError):
 
 class TileOutOfRange(TileError):
     """z/x/y is not a tile of the layer's grid."""
+
+
+class InvalidTileAddress(TileError):
+    """z, x or y is not a whole number."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-EXTENT = 4096
-BUFFER = 64
+from tile_server import layer_sql
+
+SNAPPED_MAX_BAND = 8
 
 
 @dataclass(frozen=True)
@@ -18,9 +19,12 @@ class Layer:
     maxzoom: int
     fields: dict[str, str]
     sql: str
-    version_key: str
+    version_keys: tuple[str, ...]
     epoch_sql: str | None = None
-    params: tuple = field(default=())
+
+    def version_of(self, versions: dict[str, int]) -> int:
+        """Return the layer's data version: the sum of its tables' versions, each only ever rising."""
+        return sum(versions.get(key, 0) for key in self.version_keys)
 
     def args(self, z: int, x: int, y: int, when) -> tuple:
         """Return the bound parameters of the tile query."""
@@ -45,75 +49,130 @@ def division_band(z: int) -> int:
     return min(z, 13)
 
 
+def snapped(z: int) -> bool:
+    """Say whether the zoom's band is snapped to the zoom's tile grid (bands 0-8, migration 0007)."""
+    return division_band(z) == z <= SNAPPED_MAX_BAND
+
+
 class DivisionLayer(Layer):
     """Divisions as polygons with code, name, level and how their geometry is known."""
 
     def zoom_args(self, z: int) -> tuple:
-        """Return the band and the level for this zoom."""
-        return (division_band(z), division_level(z))
+        """Return the band, the level and whether the band is on this zoom's grid."""
+        return (division_band(z), division_level(z), snapped(z))
 
 
 class CountyLayer(Layer):
     """Counties alone at every zoom, for county-level maps and choropleths."""
 
     def zoom_args(self, z: int) -> tuple:
-        """Return the band for this zoom and the county level."""
-        return (division_band(z), "county")
+        """Return the band for this zoom, the county level and whether the band is snapped."""
+        return (division_band(z), "county", snapped(z))
 
 
-DIVISIONS_SQL = f"""
-WITH env AS (SELECT ST_TileEnvelope($1, $2, $3) AS box,
-                    ST_TileEnvelope($1, $2, $3, margin => {BUFFER / EXTENT}) AS reach),
-hits AS MATERIALIZED (
-    SELECT b.version_id, b.level, b.kind,
-           ST_AsMVTGeom(b.geom, env.box, {EXTENT}, {BUFFER}, true) AS geom
-    FROM env JOIN division_geometry_bands b
-      ON b.band = $5::smallint AND b.level = $6::text AND b.valid @> $4::date AND b.geom && env.reach
-)
-SELECT ST_AsMVT(t, 'divisions', {EXTENT}, 'geom') FROM (
-    SELECT v.code, v.name, h.level, h.kind, h.geom
-    FROM hits h JOIN division_versions v ON v.id = h.version_id
-    WHERE h.geom IS NOT NULL
-) t
-"""
+def placename_rank(z: int) -> int:
+    """Return the lowest rank of place name drawn at a zoom (1 provinces ... 5 villages, 6 others)."""
+    return 1 if z <= 4 else 2 if z <= 6 else 3 if z <= 8 else 4 if z <= 10 else 6
 
-DIVISION_EPOCHS_SQL = """
-SELECT DISTINCT d FROM (
-    SELECT valid_from AS d FROM division_geometries
-    UNION ALL SELECT valid_to FROM division_geometries WHERE valid_to IS NOT NULL
-    UNION ALL SELECT valid_from FROM division_versions WHERE level IN ('province', 'prefecture', 'county')
-    UNION ALL SELECT valid_to FROM division_versions
-        WHERE valid_to IS NOT NULL AND level IN ('province', 'prefecture', 'county')
-) s ORDER BY d
-"""
+
+class PlacenameLayer(Layer):
+    """Label points of published place names, more of them as the zoom grows."""
+
+    def zoom_args(self, z: int) -> tuple:
+        """Return the lowest rank drawn at this zoom."""
+        return (placename_rank(z),)
+
+
+DIVISION_FIELDS = {
+    "code": "GB/T 2260 code",
+    "name": "Name at the date",
+    "level": "province, prefecture or county",
+    "kind": "surveyed or derived geometry",
+}
 
 
 def default_layers() -> dict[str, Layer]:
     """Return the layers this server knows, keyed by name."""
-    divisions = DivisionLayer(
-        name="divisions",
-        description="Administrative divisions as of the requested date: provinces at zoom 0-3, "
-        "prefectures at 4-6, counties from 7.",
-        minzoom=0,
-        maxzoom=14,
-        fields={
-            "code": "GB/T 2260 code",
-            "name": "Name at the date",
-            "level": "province, prefecture or county",
-            "kind": "surveyed or derived geometry",
-        },
-        sql=DIVISIONS_SQL,
-        version_key="divisions",
-        epoch_sql=DIVISION_EPOCHS_SQL,
+    division_epochs = layer_sql.ordered(layer_sql.DIVISION_EPOCHS)
+    layers = (
+        DivisionLayer(
+            name="divisions",
+            description="Administrative divisions as of the requested date: provinces at zoom 0-3, "
+            "prefectures at 4-6, counties from 7.",
+            minzoom=0,
+            maxzoom=14,
+            fields=DIVISION_FIELDS,
+            sql=layer_sql.divisions("divisions"),
+            version_keys=("divisions",),
+            epoch_sql=division_epochs,
+        ),
+        CountyLayer(
+            name="counties",
+            description="County-level divisions as of the requested date, at every zoom.",
+            minzoom=0,
+            maxzoom=14,
+            fields=DIVISION_FIELDS,
+            sql=layer_sql.divisions("counties"),
+            version_keys=("divisions",),
+            epoch_sql=division_epochs,
+        ),
+        PlacenameLayer(
+            name="placenames",
+            description="Published place names with a location, as published on the requested date: "
+            "provinces from zoom 0, prefectures from 5, counties from 7, towns from 9, villages and "
+            "other names from 11.",
+            minzoom=0,
+            maxzoom=14,
+            fields={
+                "name": "Standard name",
+                "pinyin": "Name in Hanyu Pinyin",
+                "category": "Category of place name",
+                "level": "Division level, when the name is a division's",
+                "code": "Division code (12-digit for towns and villages) or the enclosing county's",
+            },
+            sql=layer_sql.PLACENAMES,
+            version_keys=("placenames",),
+            epoch_sql=layer_sql.ordered(layer_sql.PLACENAME_EPOCHS),
+        ),
+        Layer(
+            name="facilities",
+            description="Civil-affairs facilities open on the requested date (synthetic ones are "
+            "marked so).",
+            minzoom=6,
+            maxzoom=14,
+            fields={
+                "name": "Facility name",
+                "kind": "elderly_care_institution, community_elderly_care, extreme_poverty_support, "
+                "child_welfare or relief_station",
+                "beds": "Beds",
+                "capacity": "Places (non-residential)",
+                "operator": "Operator",
+                "county_code": "County the facility lies in",
+                "synthetic": "true for generated demonstration data",
+            },
+            sql=layer_sql.FACILITIES,
+            version_keys=("facilities",),
+            epoch_sql=layer_sql.ordered(layer_sql.FACILITY_EPOCHS),
+        ),
+        CountyLayer(
+            name="population",
+            description="Counties as of the requested date with the population of the latest year "
+            "up to it, by age band, for choropleths.",
+            minzoom=0,
+            maxzoom=14,
+            fields={
+                **DIVISION_FIELDS,
+                "year": "Year of the counts",
+                "total": "Population",
+                "aged_60": "Aged 60 and over",
+                "aged_65": "Aged 65 and over",
+                "aged_80": "Aged 80 and over",
+                "share_60": "Share aged 60 and over (0-1)",
+                "synthetic": "true for generated demonstration data",
+            },
+            sql=layer_sql.POPULATION,
+            version_keys=("divisions", "population"),
+            epoch_sql=layer_sql.ordered(layer_sql.POPULATION_EPOCHS),
+        ),
     )
-    counties = CountyLayer(
-        name="counties",
-        description="County-level divisions as of the requested date, at every zoom.",
-        minzoom=0,
-        maxzoom=14,
-        fields=divisions.fields,
-        sql=DIVISIONS_SQL.replace("'divisions'", "'counties'"),
-        version_key="divisions",
-        epoch_sql=DIVISION_EPOCHS_SQL,
-    )
-    return {layer.name: layer for layer in (divisions, counties)}
+    return {layer.name: layer for layer in layers}

@@ -6,51 +6,62 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from boundaries.service import IndexCache
-from tile_server.service import TileService
+from tile_server.errors import InvalidTileAddress
+from tile_server.service import Pool, TileService
 
 STATIC = Path(__file__).resolve().parent / "static"
 MVT = "application/vnd.mapbox-vector-tile"
 CHINA_BOUNDS = [73.4, 3.8, 135.1, 53.6]
 
 
+def _whole(value: str, name: str) -> int:
+    """Parse a tile coordinate or raise InvalidTileAddress naming it."""
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidTileAddress(name, f"{name} must be a whole number, got {value!r}")
+    return int(value)
+
+
 @dataclass
 class TileRouter:
-    """Builds the /tiles router; the connection, index and service are swappable fields."""
+    """Builds the /tiles router; the pool, index and service are swappable fields."""
 
-    get_connection: Callable
+    get_pool: Callable[[Request], Pool]
     index_cache: IndexCache
     service: TileService
     today: Callable[[], date] = date.today
 
+    async def tile(self, request: Request) -> Response:
+        """Return a Mapbox Vector Tile as of ``?at=`` (default today), with ETag and gzip."""
+        params = request.path_params
+        z, x, y = (_whole(params[name], name) for name in ("z", "x", "y"))
+        pool = self.get_pool(request)
+        index = self.index_cache.loaded
+        if index is None:
+            async with pool.acquire() as conn:
+                index = await self.index_cache.get(conn)
+        when = index.coverage(self.today()).parse(request.query_params.get("at"))
+        found = await self.service.tile(pool, params["layer"], z, x, y, when)
+        headers = {"ETag": found.etag, "Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
+        if request.headers.get("if-none-match") == found.etag:
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(found.gzipped, media_type=MVT, headers=headers)
+        return Response(found.data, media_type=MVT, headers=headers)
+
     def router(self) -> APIRouter:
         """Return a router serving tiles and TileJSON for every layer."""
         api = APIRouter(prefix="/tiles", tags=["tiles"])
-        Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
         At = Annotated[str | None, Query(description="YYYY, YYYY-MM or YYYY-MM-DD; default today")]
 
-        @api.get(
-            "/{layer}/{z}/{x}/{y}.mvt",
-            summary="A Mapbox Vector Tile as of a date",
-            response_class=Response,
-            responses={200: {"content": {MVT: {}}}},
-        )
-        async def tile(layer: str, z: int, x: int, y: int, request: Request, conn: Conn, at: At = None):
-            index = self.index_cache.loaded or await self.index_cache.get(conn)
-            when = index.coverage(self.today()).parse(at)
-            found = await self.service.tile(conn, layer, z, x, y, when)
-            headers = {"ETag": found.etag, "Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
-            if request.headers.get("if-none-match") == found.etag:
-                return Response(status_code=304, headers=headers)
-            if "gzip" in request.headers.get("accept-encoding", ""):
-                headers["Content-Encoding"] = "gzip"
-                return Response(found.gzipped, media_type=MVT, headers=headers)
-            return Response(found.data, media_type=MVT, headers=headers)
+        # A plain Starlette route: a warm tile is answered from memory with no dependency
+        # injection and no connection taken from the pool.
+        api.add_route("/tiles/{layer}/{z}/{x}/{y}.mvt", self.tile, methods=["GET"], name="tile")
 
         @api.get("/{layer}.json", summary="TileJSON 3.0 for a layer")
         async def tilejson(layer: str, request: Request, at: At = None):

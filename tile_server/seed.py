@@ -12,7 +12,7 @@ from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import write
 
 from tile_server.routes import CHINA_BOUNDS
-from tile_server.service import TileService
+from tile_server.service import OneConnection, TileService
 
 Progress = Callable[[int, int], None]
 
@@ -29,7 +29,7 @@ def parse_zooms(text: str) -> range:
     return range(lo, hi + 1)
 
 
-def _tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
+def tile_at(lon: float, lat: float, z: int) -> tuple[int, int]:
     """Return the tile column and row containing a WGS 84 point at zoom z."""
     n = 2**z
     x = int((lon + 180.0) / 360.0 * n)
@@ -41,8 +41,8 @@ def tiles_in_bounds(bounds: list[float], zooms: range) -> Iterator[tuple[int, in
     """Yield every z/x/y tile that touches a lon/lat bounding box, zoom by zoom."""
     west, south, east, north = bounds
     for z in zooms:
-        x0, y0 = _tile_xy(west, north, z)
-        x1, y1 = _tile_xy(east, south, z)
+        x0, y0 = tile_at(west, north, z)
+        x1, y1 = tile_at(east, south, z)
         for x in range(x0, x1 + 1):
             for y in range(y0, y1 + 1):
                 yield z, x, y
@@ -75,7 +75,7 @@ async def export_pmtiles(
     written = 0
     with write(str(path)) as writer:
         for i, (z, x, y) in enumerate(tiles, 1):
-            tile = await service.tile(conn, layer, z, x, y, when)
+            tile = await service.tile(OneConnection(conn), layer, z, x, y, when)
             if tile.data:
                 writer.write_tile(zxy_to_tileid(z, x, y), tile.gzipped)
                 written += 1

@@ -5,8 +5,11 @@ from __future__ import annotations
 import gzip
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 import asyncpg
 
@@ -54,6 +57,25 @@ class TileCache:
         self.size = 0
 
 
+class Pool(Protocol):
+    """Anything that lends connections like ``asyncpg.Pool.acquire()``."""
+
+    def acquire(self):
+        """Return an async context manager that yields a connection."""
+
+
+class OneConnection:
+    """A pool of one already open connection (seeding, exports and tests)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        """Lend the connection."""
+        yield self.conn
+
+
 class TileService:
     """Renders MVT tiles from PostGIS; dates in the same validity epoch share cached tiles."""
 
@@ -86,11 +108,11 @@ class TileService:
         """Return the data version of the layer's tables, read again after any invalidation."""
         versions = self._versions
         if versions is None:
-            versions = {r["layer"]: r["version"] for r in await conn.fetch(
-                "SELECT layer, version FROM data_versions"
-            )}
+            versions = {
+                r["layer"]: r["version"] for r in await conn.fetch("SELECT layer, version FROM data_versions")
+            }
             self._versions = versions
-        return versions.get(layer.version_key, 0)
+        return layer.version_of(versions)
 
     async def epoch(self, conn: asyncpg.Connection, layer: Layer, version: int, when: date) -> int:
         """Return the validity epoch a date falls in (dates between the same changes share it)."""
@@ -103,17 +125,32 @@ class TileService:
             self._epochs[layer.name] = cached
         return bisect_right(cached[1], when)
 
-    async def tile(self, conn: asyncpg.Connection, name: str, z: int, x: int, y: int, when: date) -> Tile:
-        """Return the tile, from cache when the layer's data and the date's epoch match."""
+    def cached(self, layer: Layer, z: int, x: int, y: int, when: date) -> Tile | None:
+        """Return the tile from memory when the data versions and epochs are known, without SQL."""
+        versions = self._versions
+        if versions is None:
+            return None
+        version = layer.version_of(versions)
+        epochs = self._epochs.get(layer.name)
+        if epochs is None or epochs[0] != version:
+            return None
+        return self.cache.get((layer.name, z, x, y, bisect_right(epochs[1], when), version))
+
+    async def tile(self, pool: Pool, name: str, z: int, x: int, y: int, when: date) -> Tile:
+        """Return the tile: from memory, else from the tile store, else rendered in SQL."""
         layer = self.layer(name)
         self.check_tile(layer, z, x, y)
-        version = await self.version(conn, layer)
-        epoch = await self.epoch(conn, layer, version, when)
-        key = (name, z, x, y, epoch, version)
-        tile = self.cache.get(key)
-        if tile is None:
-            tile = await self._stored(conn, key) or await self.render(conn, layer, key, when)
-            self.cache.put(key, tile)
+        tile = self.cached(layer, z, x, y, when)
+        if tile is not None:
+            return tile
+        async with pool.acquire() as conn:
+            version = await self.version(conn, layer)
+            epoch = await self.epoch(conn, layer, version, when)
+            key = (name, z, x, y, epoch, version)
+            tile = self.cache.get(key)
+            if tile is None:
+                tile = await self._stored(conn, key) or await self.render(conn, layer, key, when)
+                self.cache.put(key, tile)
         return tile
 
     async def _stored(self, conn: asyncpg.Connection, key: tuple) -> Tile | None:

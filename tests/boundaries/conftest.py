@@ -7,9 +7,10 @@ import httpx
 import pytest
 
 from boundaries.geometry_ingest import GeometryReport, ingest_boundaries
-from spatial_platform.app import create_app, get_connection
+from spatial_platform.app import create_app
 from spatial_platform.db import run_on
 from spatial_platform.settings import DatabaseSettings
+from tile_server.service import OneConnection
 
 
 @pytest.fixture
@@ -17,10 +18,7 @@ async def client(conn: asyncpg.Connection, db_settings: DatabaseSettings) -> Asy
     """An HTTP client for the real app whose requests all use the test's connection."""
     app = create_app(db_settings)
 
-    async def same_connection() -> AsyncIterator[asyncpg.Connection]:
-        yield conn
-
-    app.dependency_overrides[get_connection] = same_connection
+    app.state.pool = OneConnection(conn)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
@@ -51,10 +49,7 @@ async def reverse_client(
     app = create_app(db_settings)
     app.state.reverse_geocoder = reverse_geocoder
 
-    async def same_connection() -> AsyncIterator[asyncpg.Connection]:
-        yield conn
-
-    app.dependency_overrides[get_connection] = same_connection
+    app.state.pool = OneConnection(conn)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http

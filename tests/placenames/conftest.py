@@ -8,9 +8,10 @@ import pytest
 
 from placenames import auth
 from placenames.seed import SeedReport, seed
-from spatial_platform.app import create_app, get_connection
+from spatial_platform.app import create_app
 from spatial_platform.db import run_on
 from spatial_platform.settings import DatabaseSettings, PlacenamesSettings
+from tile_server.service import OneConnection
 
 USERS = {
     "alice": "editor",
@@ -67,10 +68,7 @@ async def client(
     """An HTTP client for the real app whose requests all use the test's (rolled back) connection."""
     app = make_app(db_settings)
 
-    async def same_connection() -> AsyncIterator[asyncpg.Connection]:
-        yield conn
-
-    app.dependency_overrides[get_connection] = same_connection
+    app.state.pool = OneConnection(conn)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http

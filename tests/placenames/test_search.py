@@ -3,6 +3,7 @@
 import pytest
 
 from tests.placenames.conftest import make_app
+from tile_server.service import OneConnection
 
 pytestmark = pytest.mark.anyio
 
@@ -92,14 +93,9 @@ async def test_bad_parameters_are_422_naming_the_field(client, params, field):
 async def test_public_endpoints_are_rate_limited_per_client(conn, seeded, db_settings):
     import httpx
 
-    from spatial_platform.app import get_connection
-
     app = make_app(db_settings, rate_limit_enabled=True, rate_per_second=0.5, rate_burst=3)
 
-    async def same_connection():
-        yield conn
-
-    app.dependency_overrides[get_connection] = same_connection
+    app.state.pool = OneConnection(conn)
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         codes = [

@@ -111,7 +111,7 @@ async def test_tilejson_describes_the_layer(client):
         ("/tiles/roads.json", 404, "unknown layer"),
         ("/tiles/divisions/3/8/0.mvt", 404, "outside the zoom-3 grid"),
         ("/tiles/divisions/30/0/0.mvt", 404, "zoom 30"),
-        ("/tiles/divisions/3/x/0.mvt", 422, ""),
+        ("/tiles/divisions/3/x/0.mvt", 422, "x must be a whole number"),
         ("/tiles/divisions/3/6/3.mvt?at=1970", 422, "1981-01-01"),
     ],
 )
