@@ -92,3 +92,14 @@ def test_the_year_slider_requests_tiles_as_of_that_year(page):
     page.wait_for_timeout(500)
     assert any("at=1995" in url for url in page.tile_urls), page.tile_urls[:5]
     assert page.inner_text("#year-label") == "1995"
+
+
+def test_ticking_an_overlay_draws_its_tiles_as_of_the_year(page):
+    page.tile_urls.clear()
+    page.check("#population-box")
+    page.wait_for_function("window.map.areTilesLoaded()", timeout=30_000)
+    page.wait_for_timeout(500)
+    year = page.inner_text("#year-label")
+    assert page.evaluate("window.map.getLayoutProperty('population-fill', 'visibility')") == "visible"
+    wanted = [url for url in page.tile_urls if "/tiles/population/" in url and f"at={year}" in url]
+    assert wanted, page.tile_urls[:5]

@@ -1,4 +1,5 @@
-// The public web map: divisions as of a year, place-name search and a click for the division chain.
+// The public web map: divisions as of a year with place names, facilities and population overlays,
+// place-name search and a click for the division chain.
 (function () {
   "use strict";
   const thisYear = new Date().getFullYear();
@@ -9,8 +10,17 @@
   slider.value = String(thisYear);
   yearLabel.textContent = String(thisYear);
 
-  const tileUrl = (year) =>
-    `${location.origin}/tiles/divisions/{z}/{x}/{y}.mvt?at=${year}`;
+  const tileUrl = (layer, year) => `${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt?at=${year}`;
+  const SOURCES = { divisions: [0, 14], population: [0, 14], placenames: [0, 14], facilities: [6, 14] };
+  const sources = {};
+  for (const [name, [minzoom, maxzoom]] of Object.entries(SOURCES)) {
+    sources[name] = { type: "vector", tiles: [tileUrl(name, thisYear)], minzoom, maxzoom };
+  }
+  // Facility kinds (civil-affairs categories) and their colours on the map.
+  const KIND_COLOURS = [
+    "elderly_care_institution", "#c0392b", "community_elderly_care", "#e67e22",
+    "extreme_poverty_support", "#8e44ad", "child_welfare", "#2980b9", "relief_station", "#16a085",
+  ];
 
   const map = new maplibregl.Map({
     container: "map",
@@ -23,9 +33,7 @@
     style: {
       version: 8,
       glyphs: `${location.origin}/glyphs/{fontstack}/{range}.pbf`,
-      sources: {
-        divisions: { type: "vector", tiles: [tileUrl(thisYear)], minzoom: 0, maxzoom: 14 },
-      },
+      sources,
       layers: [
         { id: "background", type: "background", paint: { "background-color": "#dfe9f3" } },
         {
@@ -33,6 +41,16 @@
           paint: {
             "fill-color": ["match", ["get", "kind"], "derived", "#f3ead2", "#fbf8ef"],
             "fill-opacity": 0.95,
+          },
+        },
+        {
+          // Population choropleth: share aged 60 and over, by county (off until ticked).
+          id: "population-fill", type: "fill", source: "population", "source-layer": "population",
+          layout: { visibility: "none" },
+          paint: {
+            "fill-color": ["interpolate", ["linear"], ["coalesce", ["get", "share_60"], 0],
+              0.1, "#fff5eb", 0.2, "#fd8d3c", 0.3, "#7f2704"],
+            "fill-opacity": 0.8,
           },
         },
         {
@@ -44,6 +62,27 @@
           layout: { "text-field": ["get", "name"], "text-font": ["Noto Sans Regular"], "text-size": 12 },
           paint: { "text-color": "#333", "text-halo-color": "#fff", "text-halo-width": 1.2 },
         },
+        {
+          id: "facilities-circle", type: "circle", source: "facilities", "source-layer": "facilities",
+          layout: { visibility: "none" },
+          paint: {
+            "circle-color": ["match", ["get", "kind"], ...KIND_COLOURS, "#555"],
+            "circle-radius": ["interpolate", ["linear"], ["zoom"], 6, 2, 12, 6],
+            "circle-stroke-color": "#fff", "circle-stroke-width": 1,
+          },
+        },
+        {
+          id: "placenames-point", type: "circle", source: "placenames", "source-layer": "placenames",
+          paint: { "circle-color": "#1b5e20", "circle-radius": 3 },
+        },
+        {
+          id: "placenames-label", type: "symbol", source: "placenames", "source-layer": "placenames",
+          layout: {
+            "text-field": ["get", "name"], "text-font": ["Noto Sans Regular"], "text-size": 12,
+            "text-offset": [0, 0.9], "text-anchor": "top",
+          },
+          paint: { "text-color": "#1b5e20", "text-halo-color": "#fff", "text-halo-width": 1.2 },
+        },
       ],
     },
   });
@@ -52,8 +91,19 @@
 
   slider.addEventListener("input", () => {
     yearLabel.textContent = slider.value;
-    map.getSource("divisions").setTiles([tileUrl(slider.value)]);
+    for (const name of Object.keys(SOURCES)) map.getSource(name).setTiles([tileUrl(name, slider.value)]);
   });
+
+  // Overlay check boxes: each names the map layers it shows or hides.
+  for (const box of document.querySelectorAll("#overlays input[type=checkbox]")) {
+    const apply = () => {
+      for (const id of box.dataset.layers.split(",")) {
+        map.setLayoutProperty(id, "visibility", box.checked ? "visible" : "none");
+      }
+    };
+    box.addEventListener("change", apply);
+    map.on("load", apply);
+  }
 
   async function getJSON(url) {
     const response = await fetch(url);
@@ -133,7 +183,16 @@
       const body = await getJSON(`/v1/reverse?lon=${ev.lngLat.lng}&lat=${ev.lngLat.lat}&at=${slider.value}`);
       const parts = ["province", "prefecture", "county"].map((k) => body[k]).filter(Boolean);
       chain.textContent = parts.map((p) => `${p.name} ${p.code}`).join(" › ");
-      new maplibregl.Popup().setLngLat(ev.lngLat).setText(parts.map((p) => p.name).join(" ")).addTo(map);
+      const lines = [parts.map((p) => p.name).join(" ")];
+      const layers = ["facilities-circle", "population-fill"].filter(
+        (id) => map.getLayoutProperty(id, "visibility") !== "none");
+      for (const f of map.queryRenderedFeatures(ev.point, { layers })) {
+        const p = f.properties;
+        lines.push(f.layer.id === "facilities-circle"
+          ? `${p.name} · ${p.beds ?? p.capacity ?? "?"} 床位/places`
+          : `${p.year} 年 人口 ${p.total} · 60+ ${Math.round(100 * (p.share_60 || 0))}%${p.synthetic ? " (合成 synthetic)" : ""}`);
+      }
+      new maplibregl.Popup().setLngLat(ev.lngLat).setText(lines.join(" | ")).addTo(map);
     } catch (e) {
       chain.textContent = e.message;
     }

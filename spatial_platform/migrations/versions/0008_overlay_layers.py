@@ -2,8 +2,9 @@
 
 Place names: every public version of a record with a location becomes a label point valid from
 the day it was published (in the database's time zone, the server's clock) until the day the
-next public version replaced it, so tiles can be drawn as of any date. Facilities and populations are drawn from their own tables;
-statement triggers bump their data versions so cached tiles are re-rendered after a change.
+next public version replaced it, so tiles can be drawn as of any date. Facilities and
+populations are drawn from their own tables; statement triggers bump their data versions so
+cached tiles are re-rendered after a change.
 
 Revision ID: 0008
 Revises: 0007
