@@ -75,6 +75,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.index_cache = IndexCache()
+    # Tiles first: the busiest route is matched before any other.
+    app.state.tiles = TileService(cache=TileCache(web_map.tile_cache_bytes))
+    app.include_router(TileRouter(get_pool, app.state.index_cache, app.state.tiles).router())
     divisions = DivisionRouter(
         get_connection=get_connection,
         index_cache=app.state.index_cache,
@@ -82,9 +85,6 @@ def create_app(
     )
     app.include_router(divisions.router())
     app.include_router(BoundaryRouter(get_connection, app.state.index_cache).router())
-    app.state.tiles = TileService(cache=TileCache(web_map.tile_cache_bytes))
-    tiles = TileRouter(get_pool, app.state.index_cache, app.state.tiles)
-    app.include_router(tiles.router())
     mount_web_map(app, web_map.node_modules)
     pn = placenames or PlacenamesSettings()
     limiter = TokenBuckets(pn.rate_per_second, pn.rate_burst, enabled=pn.rate_limit_enabled)
