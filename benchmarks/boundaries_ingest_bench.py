@@ -13,13 +13,11 @@ import time
 from pathlib import Path
 
 import asyncpg
+from common import fresh_database
 
 from boundaries.geometry import scan_cnmaps
 from boundaries.geometry_ingest import ingest_boundaries
 from boundaries.ingest import ingest_areacodes
-from spatial_platform.db import upgrade
-from spatial_platform.embedded import EmbeddedCluster, drop_database, ensure_database
-from spatial_platform.settings import DatabaseSettings
 
 BENCH_DB = "sp_bench_geo"
 
@@ -39,13 +37,7 @@ async def baseline(conn: asyncpg.Connection, texts: list[bytes]) -> float:
 
 async def main(areacodes: Path) -> None:
     """Prepare the bench database, then time the baseline and the ingest."""
-    settings = DatabaseSettings()
-    if settings.embedded:
-        EmbeddedCluster(settings).start()
-    drop_database(settings.dsn("postgres"), BENCH_DB)
-    ensure_database(settings.dsn("postgres"), BENCH_DB)
-    upgrade(settings.sqlalchemy_url(BENCH_DB))
-    conn = await asyncpg.connect(settings.dsn(BENCH_DB))
+    conn = await asyncpg.connect(fresh_database(BENCH_DB).dsn())
     try:
         await ingest_areacodes(conn, areacodes)
         raw = scan_cnmaps()

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import opencc
+from common import free_port
 
 from placenames.search import pinyin_key
 from spatial_platform.app import create_app
@@ -117,15 +117,9 @@ async def in_process(args) -> tuple[float, float, float, int]:
     return p95(s), p95(g), p95(base), records
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def over_http(args, queries: list[str]) -> tuple[float, int, float]:
     """Serve with uvicorn and run 16 clients; return (queries/s, requests, p95 ms)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SP_PLACENAMES_RATE_LIMIT_ENABLED": "false"}
     cli = Path(sys.executable).parent / "spatial-platform"
     server = subprocess.Popen(

@@ -9,7 +9,6 @@ lookup plus a recursive walk of lineage_edges), the obvious way to answer the sa
 import argparse
 import asyncio
 import random
-import socket
 import statistics
 import threading
 import time
@@ -19,12 +18,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 import uvicorn
+from common import free_port, fresh_database, rate
 
 from boundaries.ingest import ingest_areacodes
 from boundaries.service import LineageIndex
 from spatial_platform.app import create_app
-from spatial_platform.db import upgrade
-from spatial_platform.embedded import EmbeddedCluster, drop_database, ensure_database
 from spatial_platform.settings import DatabaseSettings
 
 BENCH_DB = "sp_bench"
@@ -57,13 +55,6 @@ def sample_items(index: LineageIndex, n: int, seed: int = 7) -> list[dict]:
     return items
 
 
-def free_port() -> int:
-    """Return a free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve_in_thread(settings: DatabaseSettings) -> tuple[uvicorn.Server, int]:
     """Start the real app with uvicorn on loopback in a background thread."""
     port = free_port()
@@ -75,22 +66,10 @@ def serve_in_thread(settings: DatabaseSettings) -> tuple[uvicorn.Server, int]:
     return server, port
 
 
-def rate(n: int, seconds: float) -> str:
-    """Format a throughput."""
-    return f"{n / seconds:,.0f} items/s"
-
-
 async def main(areacodes: Path) -> None:
     """Run every measurement and print figures with their baselines and ratios."""
-    base = DatabaseSettings()
-    if base.embedded:
-        EmbeddedCluster(base).start()
-    drop_database(base.dsn("postgres"), BENCH_DB)
-    ensure_database(base.dsn("postgres"), BENCH_DB)
-    upgrade(base.sqlalchemy_url(BENCH_DB))
-    external = None if base.embedded else base.dsn(BENCH_DB)
-    settings = base.model_copy(update={"db_name": BENCH_DB, "database_url": external})
-    dsn = base.dsn(BENCH_DB)
+    settings = fresh_database(BENCH_DB)
+    dsn = settings.dsn()
     conn = await asyncpg.connect(dsn)
 
     t0 = time.perf_counter()

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import asyncpg
+from common import free_port
 
 from spatial_platform.settings import DatabaseSettings
 from tile_server.routes import CHINA_BOUNDS
@@ -33,13 +34,6 @@ COUNTY_BOUNDS = [97.0, 21.0, 123.0, 42.0]  # mainland China's dense county belt
 ZOOMS = (3, 5, 7, 9)
 PER_ZOOM = 120
 CONCURRENCY = 8
-
-
-def free_port() -> int:
-    """Return a free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tipg_python(data_dir: Path) -> Path:

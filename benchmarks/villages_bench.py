@@ -18,15 +18,13 @@ from itertools import islice
 from pathlib import Path
 
 import asyncpg
+from common import fresh_database, rate
 
 from boundaries import china_division as cd
 from boundaries import towns
 from boundaries.ingest import ingest_areacodes
 from boundaries.service import LineageIndex
 from boundaries.village_ingest import _COLUMNS, _records, ingest_villages
-from spatial_platform.db import upgrade
-from spatial_platform.embedded import EmbeddedCluster, drop_database, ensure_database
-from spatial_platform.settings import DatabaseSettings
 
 BENCH_DB = "sp_vil_bench"
 BATCH = 10_000
@@ -77,20 +75,10 @@ async def insert_sample(conn: asyncpg.Connection, package: cd.Package, full_over
         await tx.rollback()
 
 
-def rate(n: int, seconds: float) -> str:
-    """Format a throughput."""
-    return f"{n / seconds:,.0f} items/s"
-
-
 async def main(areacodes: Path) -> None:
     """Run every measurement and print figures with their baselines and ratios."""
-    base = DatabaseSettings()
-    if base.embedded:
-        EmbeddedCluster(base).start()
-    drop_database(base.dsn("postgres"), BENCH_DB)
-    ensure_database(base.dsn("postgres"), BENCH_DB)
-    upgrade(base.sqlalchemy_url(BENCH_DB))
-    conn = await asyncpg.connect(base.dsn(BENCH_DB))
+    base = fresh_database(BENCH_DB)
+    conn = await asyncpg.connect(base.dsn())
     await ingest_areacodes(conn, areacodes)
     root = cd.unpack(cd.cache_dir(base.data_dir))
 
@@ -121,8 +109,13 @@ async def main(areacodes: Path) -> None:
     codes = [r["code"] for r in rows]
     village_items = [{"code": c, "at": "2024-06-01"} for c in rng.sample(codes, BATCH)]
     today = date.today()
-    batches = (("county codes", county_items), ("village codes (SQL lookup included)", village_items))
-    for label, items in batches:
+    # Issue 2's 50,000 items/s is a target for GB/T 2260 codes, answered from memory; village codes
+    # also need one SQL lookup per batch (620,000 of them do not live in memory): a reference only.
+    batches = (
+        ("county codes", county_items, "target 50,000"),
+        ("village codes (SQL lookup included)", village_items, "the county target, for reference"),
+    )
+    for label, items, target in batches:
         runs = []
         for _ in range(5):
             index._memo.clear()
@@ -132,7 +125,7 @@ async def main(areacodes: Path) -> None:
             results = index.resolve(items, today, local)
             runs.append(time.perf_counter() - t0)
         assert all(r["found"] for r in results)
-        print(f"resolve {BATCH:,} {label}: median {rate(BATCH, statistics.median(runs))} (target 50,000)")
+        print(f"resolve {BATCH:,} {label}: median {rate(BATCH, statistics.median(runs))} ({target})")
 
     sample = village_items[:1000]
     t0 = time.perf_counter()
