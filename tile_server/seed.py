@@ -11,6 +11,7 @@ import asyncpg
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import write
 
+from tile_server.errors import TileOutOfRange
 from tile_server.routes import CHINA_BOUNDS
 from tile_server.service import OneConnection, TileService
 
@@ -48,10 +49,22 @@ def tiles_in_bounds(bounds: list[float], zooms: range) -> Iterator[tuple[int, in
                 yield z, x, y
 
 
+def check_zooms(service: TileService, layer: str, zooms: range) -> None:
+    """Raise TileOutOfRange when the zoom range reaches outside the layer's zooms."""
+    spec = service.layer(layer)
+    if zooms.start < spec.minzoom or zooms.stop - 1 > spec.maxzoom:
+        asked, known = f"{zooms.start}-{zooms.stop - 1}", f"{spec.minzoom}-{spec.maxzoom}"
+        raise TileOutOfRange(f"zooms {asked} reach outside the zooms of {layer} ({known})")
+
+
 async def seed(
     conn: asyncpg.Connection, service: TileService, layer: str, zooms: range, when: date, progress: Progress
 ) -> tuple[int, int]:
     """Render every tile over China at the given zooms into the tile store; return count, bytes."""
+    check_zooms(service, layer, zooms)
+    # Tiles seeded for older data can never be served again: drop them first.
+    version = await service.version(conn, service.layer(layer))
+    await conn.execute("DELETE FROM tile_store WHERE layer = $1 AND version <> $2", layer, version)
     tiles = list(tiles_in_bounds(CHINA_BOUNDS, zooms))
     total = 0
     for i, (z, x, y) in enumerate(tiles, 1):
@@ -70,6 +83,7 @@ async def export_pmtiles(
     progress: Progress,
 ) -> int:
     """Write the layer's non-empty tiles over China to a PMTiles v3 archive; return the count."""
+    check_zooms(service, layer, zooms)
     spec = service.layer(layer)
     tiles = sorted(tiles_in_bounds(CHINA_BOUNDS, zooms), key=lambda t: zxy_to_tileid(*t))
     written = 0

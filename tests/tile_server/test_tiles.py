@@ -6,8 +6,9 @@ from datetime import date
 import mapbox_vector_tile
 import pytest
 
-from tile_server.seed import export_pmtiles, parse_zooms, tiles_in_bounds
-from tile_server.service import TileService
+from tile_server.errors import TileOutOfRange
+from tile_server.seed import check_zooms, export_pmtiles, parse_zooms, seed, tiles_in_bounds
+from tile_server.service import OneConnection, TileService
 
 pytestmark = pytest.mark.anyio
 
@@ -147,7 +148,31 @@ async def test_seeding_and_pmtiles_export(conn, boundaries_loaded, tmp_path):
     assert len(list(tiles_in_bounds([112, 27, 114, 29], range(7, 8)))) >= 1
 
 
+async def test_seeding_fills_the_tile_store_with_progress_and_tiles_come_from_it(conn, boundaries_loaded):
+    await conn.execute(
+        "INSERT INTO tile_store (layer, z, x, y, epoch, version, data)"
+        " VALUES ('divisions', 0, 0, 0, '0', -1, '')"
+    )
+    calls = []
+    when = date(2024, 12, 31)
+    progress = lambda done, total: calls.append((done, total))  # noqa: E731
+    count, size = await seed(conn, TileService(), "divisions", parse_zooms("0-2"), when, progress)
+    assert count == len(calls) and calls[-1] == (count, count) and size > 0
+    rows = await conn.fetch("SELECT z, x, y, version, data FROM tile_store WHERE layer = 'divisions'")
+    assert len(rows) == count and -1 not in {r["version"] for r in rows}  # the stale tile is gone
+    hunan = {(r["z"], r["x"], r["y"]): r["data"] for r in rows}[(2, 3, 1)]
+    assert "430000" in {f["properties"]["code"] for f in decode(hunan)}
+    # A fresh server answers from the store, not by rendering again.
+    await conn.execute(
+        "UPDATE tile_store SET data = 'seeded' WHERE layer = 'divisions' AND (z, x, y) = (2, 3, 1)"
+    )
+    served = await TileService().tile(OneConnection(conn), "divisions", 2, 3, 1, when)
+    assert served.data == b"seeded"
+
+
 def test_zoom_ranges_are_checked():
     assert parse_zooms("0-8") == range(0, 9)
     with pytest.raises(ValueError, match="0-22"):
         parse_zooms("5-30")
+    with pytest.raises(TileOutOfRange, match=r"outside the zooms of facilities \(6-14\)"):
+        check_zooms(TileService(), "facilities", parse_zooms("0-8"))
