@@ -83,6 +83,16 @@ async def new_token(conn: asyncpg.Connection, name: str) -> str:
     return token
 
 
+async def actor_from_header(conn: asyncpg.Connection, authorization: str | None) -> Actor | None:
+    """Return the user of an ``Authorization: Bearer <token>`` header; None without one."""
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Authorization must be 'Bearer <token>'")
+    return await actor_for(conn, token.strip())
+
+
 async def actor_for(conn: asyncpg.Connection, token: str | None) -> Actor | None:
     """Return the user a bearer token belongs to; None without a token; 401 for an unknown one."""
     if not token:

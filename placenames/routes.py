@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from placenames import auth, bulk, files, models, queries, search, service
-from placenames.errors import InvalidPlacename, PayloadTooLarge, Unauthorized
+from placenames.errors import InvalidPlacename, PayloadTooLarge
 from placenames.ratelimit import TokenBuckets
 
 CONTENT_TYPES = {
@@ -77,12 +77,7 @@ class PlacenameRouter:
         Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
 
         async def actor_of(conn: Conn, authorization: Annotated[str | None, Header()] = None):
-            if authorization is None:
-                return None
-            scheme, _, token = authorization.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("Authorization must be 'Bearer <token>'")
-            return await auth.actor_for(conn, token.strip())
+            return await auth.actor_from_header(conn, authorization)
 
         async def limited(request: Request) -> None:  # async: the buckets stay on the event loop
             self.limiter.take(request.client.host if request.client else "unknown")

@@ -15,6 +15,7 @@ from placenames.ratelimit import TokenBuckets
 from placenames.routes import PlacenameRouter
 from spatial_platform import db
 from spatial_platform.errors import add_exception_handlers
+from spatial_platform.facilities.routes import CivilAffairsRouter
 from spatial_platform.planning.routes import PlanningRouter
 from spatial_platform.settings import (
     ApiSettings,
@@ -95,6 +96,7 @@ def create_app(
     rev = reverse or ReverseSettings()
     app.state.reverse_geocoder = ReverseGeocoder(rev.cells_per_degree, rev.max_vertices, rev.cache_size)
     app.include_router(ReverseRouter(get_connection, get_geocoder, rev.max_points).router())
+    app.include_router(CivilAffairsRouter(get_connection, get_geocoder).router())
     plan = planning or PlanningSettings()
     app.include_router(PlanningRouter(get_connection, **plan.model_dump()).router())
     app.add_middleware(InvalidateTilesAfterWrites)

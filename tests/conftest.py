@@ -1,7 +1,7 @@
 """Shared fixtures: a migrated test database with the real areacodes data, CI-strict skips."""
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -93,6 +93,19 @@ def tokens(test_dsn: str, seeded: SeedReport) -> dict[str, str]:
         return out
 
     return run_on(test_dsn, work)
+
+
+@pytest.fixture
+def as_user(tokens: dict[str, str]) -> Callable[..., dict[str, str]]:
+    """Return request headers carrying a user's token (and If-Match when a version is given)."""
+
+    def headers(name: str, version: int | str | None = None) -> dict[str, str]:
+        out = {"Authorization": f"Bearer {tokens[name]}"}
+        if version is not None:
+            out["If-Match"] = f'"{version}"'
+        return out
+
+    return headers
 
 
 @pytest.fixture

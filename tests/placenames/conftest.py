@@ -1,6 +1,6 @@
 """Fixtures for the place-name tests: request headers per user and HTTP clients on the real app."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -10,19 +10,6 @@ from placenames.seed import SeedReport
 from spatial_platform.app import create_app
 from spatial_platform.settings import DatabaseSettings, PlacenamesSettings
 from tests.http import app_client
-
-
-@pytest.fixture
-def as_user(tokens: dict[str, str]) -> Callable[..., dict[str, str]]:
-    """Return request headers carrying a user's token (and If-Match when a version is given)."""
-
-    def headers(name: str, version: int | str | None = None) -> dict[str, str]:
-        out = {"Authorization": f"Bearer {tokens[name]}"}
-        if version is not None:
-            out["If-Match"] = f'"{version}"'
-        return out
-
-    return headers
 
 
 def make_app(db_settings: DatabaseSettings, **settings):

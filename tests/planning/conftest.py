@@ -69,9 +69,10 @@ def geocoder() -> ReverseGeocoder:
 
 
 @pytest.fixture
-async def client(conn: asyncpg.Connection, db_settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the real app whose requests all use the test's connection."""
+async def client(conn: asyncpg.Connection, db_settings, geocoder) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the real app on the test's connection, sharing the session's geocoder."""
     app = create_app(db_settings)
+    app.state.reverse_geocoder = geocoder
 
     async with app_client(app, conn) as http:
         yield http

@@ -9,9 +9,9 @@ import pytest
 from spatial_platform.settings import DatabaseSettings
 from tests.boundaries.conftest import client
 from tests.http import app_client
-from tests.placenames.conftest import as_user, make_app
+from tests.placenames.conftest import make_app
 
-__all__ = ["as_user", "client"]
+__all__ = ["client"]
 
 
 @pytest.fixture

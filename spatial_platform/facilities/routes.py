@@ -1,0 +1,146 @@
+"""HTTP routes of /v1/facilities and /v1/populations: listings and file imports by staff."""
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from boundaries import queries as division_queries
+from boundaries.errors import DivisionNotFound
+from boundaries.reverse_service import ReverseGeocoder
+from boundaries.service import Coverage, check_code
+from placenames import auth
+from spatial_platform.facilities import queries
+from spatial_platform.facilities.errors import InvalidParameter, ProblemTooLarge
+from spatial_platform.facilities.models import KINDS, FacilityList, ImportReport
+from spatial_platform.facilities.readers import Table, read_table
+from spatial_platform.facilities.service import geocoder_locator, import_facilities
+from spatial_platform.populations.service import import_populations
+
+FIRST_DATE = date(1981, 1, 1)
+IMPORT_ROLES = ("editor", "admin")
+CONTENT_TYPES = {
+    "text/csv": "csv",
+    "application/geo+json": "geojson",
+    "application/json": "geojson",
+    "application/geopackage+sqlite3": "gpkg",
+}
+SUFFIX = {"csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg"}
+
+Division = Annotated[str, Query(description="Province, prefecture or county code, e.g. 430100.")]
+At = Annotated[str | None, Query(description="YYYY (31 Dec), YYYY-MM or YYYY-MM-DD; default today.")]
+Format = Annotated[str | None, Query(description="csv, geojson or gpkg (default: from Content-Type).")]
+DryRun = Annotated[bool, Query(description="Check and count, then roll back.")]
+
+
+def county_prefix(code: str) -> str:
+    """Return the prefix every county code under a division shares (43 for 430000, 4301 for 430100)."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+def read_upload(body: bytes, fmt: str) -> Table:
+    """Write an uploaded file to a temporary file and read it (blocking)."""
+    with tempfile.TemporaryDirectory(prefix="sp-upload-") as tmp:
+        path = Path(tmp) / f"upload{SUFFIX[fmt]}"
+        path.write_bytes(body)
+        return read_table(path)
+
+
+@dataclass
+class CivilAffairsRouter:
+    """Builds the facility and population routes; dependencies and limits are swappable fields."""
+
+    get_connection: Callable
+    get_geocoder: Callable
+    import_max_bytes: int = 200 * 1024 * 1024
+
+    async def upload(self, request: Request, format: str | None) -> Table:
+        """Read the request body as a CSV, GeoJSON or GeoPackage file."""
+        media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        fmt = (format or CONTENT_TYPES.get(media) or "").lower()
+        if fmt not in SUFFIX:
+            known = ", ".join(sorted(SUFFIX))
+            raise InvalidParameter("format", f"format must be one of {known} (or a matching Content-Type)")
+        body = await request.body()
+        if len(body) > self.import_max_bytes:
+            raise ProblemTooLarge("file", f"upload is {len(body)} bytes; at most {self.import_max_bytes}")
+        return await run_in_threadpool(read_upload, body, fmt)
+
+    def router(self) -> APIRouter:
+        """Return the router with the listing and both imports mounted."""
+        api = APIRouter(tags=["facilities"])
+        Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+        Geocoder = Annotated[ReverseGeocoder, Depends(self.get_geocoder)]
+
+        async def staff(conn: Conn, authorization: Annotated[str | None, Header()] = None) -> auth.Actor:
+            return auth.require(await auth.actor_from_header(conn, authorization), IMPORT_ROLES)
+
+        Staff = Annotated[auth.Actor, Depends(staff)]
+
+        @api.get(
+            "/v1/facilities", response_model=FacilityList, summary="Facilities open at a date in a division"
+        )
+        async def list_facilities(
+            conn: Conn,
+            division: Division,
+            at: At = None,
+            kinds: Annotated[str | None, Query(description="Comma-separated kinds (default: all)")] = None,
+        ):
+            code = check_code(division, "division")
+            when = Coverage(FIRST_DATE, date.today()).parse(at)
+            if await division_queries.version_at(conn, code, when) is None:
+                raise DivisionNotFound(f"division code {code} was not in use on {when}")
+            wanted = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else list(KINDS)
+            if unknown := sorted(set(wanted) - set(KINDS)):
+                raise InvalidParameter(
+                    "kinds", f"unknown kind(s) {', '.join(unknown)}; known: {', '.join(KINDS)}"
+                )
+            rows = await queries.in_county_prefix(conn, when, county_prefix(code), wanted)
+            facilities = [{**dict(r), "kind_label": KINDS[r["kind"]]} for r in rows]
+            return {"division": code, "at": when, "count": len(facilities), "facilities": facilities}
+
+        @api.post("/v1/facilities/import", response_model=ImportReport, status_code=201)
+        async def import_facility_upload(
+            request: Request,
+            conn: Conn,
+            geocoder: Geocoder,
+            actor: Staff,
+            format: Format = None,
+            crs: Annotated[str, Query(description="wgs84, cgcs2000, gcj02 or bd09")] = "wgs84",
+            dry_run: DryRun = False,
+        ):
+            """Import a facility file (body), codes by reverse geocoding; any bad row → nothing changes."""
+            table = await self.upload(request, format)
+            report = await import_facilities(
+                conn,
+                table,
+                locate=geocoder_locator(geocoder),
+                source=f"upload by {actor.name}",
+                crs=crs,
+                dry_run=dry_run,
+            )
+            return JSONResponse(report.model_dump(), status_code=200 if dry_run else 201)
+
+        @api.post(
+            "/v1/populations/import", response_model=ImportReport, status_code=201, tags=["populations"]
+        )
+        async def import_population_upload(
+            request: Request, conn: Conn, actor: Staff, format: Format = None, dry_run: DryRun = False
+        ):
+            """Import population counts by division and year (or grid cells); any bad row → nothing."""
+            table = await self.upload(request, format)
+            report = await import_populations(conn, table, source=f"upload by {actor.name}", dry_run=dry_run)
+            return JSONResponse(report.model_dump(), status_code=200 if dry_run else 201)
+
+        return api
