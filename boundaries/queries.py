@@ -191,16 +191,23 @@ async def boundary_dates(conn: asyncpg.Connection) -> list[date]:
 # --- towns and villages (boundaries.towns) -------------------------------------------------
 
 
+LOCAL_CHUNK = 2_000
+"""Codes per lookup: with much longer arrays the planner scans all 660,000 rows instead of the index."""
+
+
 async def local_versions(conn: asyncpg.Connection, codes: list[str]) -> list[asyncpg.Record]:
-    """Return every town or village version of the given codes."""
-    return await conn.fetch(
-        f"""
-        SELECT {_VERSION_COLUMNS} FROM division_versions v
-        WHERE v.code = ANY($1::varchar[]) AND v.level IN ('town', 'village')
-        ORDER BY v.code, v.valid_from
-        """,
-        codes,
-    )
+    """Return every town or village version of the given codes (sorted codes: ordered by code)."""
+    rows: list[asyncpg.Record] = []
+    for start in range(0, len(codes), LOCAL_CHUNK):
+        rows += await conn.fetch(
+            f"""
+            SELECT {_VERSION_COLUMNS} FROM division_versions v
+            WHERE v.code = ANY($1::varchar[]) AND v.level IN ('town', 'village')
+            ORDER BY v.code, v.valid_from
+            """,
+            codes[start : start + LOCAL_CHUNK],
+        )
+    return rows
 
 
 async def dataset_summary(conn: asyncpg.Connection, dataset: str) -> dict | None:
