@@ -63,6 +63,17 @@ class TileRouter:
         # injection and no connection taken from the pool.
         api.add_route("/tiles/{layer}/{z}/{x}/{y}.mvt", self.tile, methods=["GET"], name="tile")
 
+        # The same path once more for OpenAPI: requests match the plain route above first, and
+        # would get the same answer here.
+        @api.get(
+            "/{layer}/{z}/{x}/{y}.mvt",
+            summary="A Mapbox Vector Tile as of a date",
+            response_class=Response,
+            responses={200: {"content": {MVT: {}}}, 304: {"description": "If-None-Match matched"}},
+        )
+        async def tile_documented(request: Request, layer: str, z: int, x: int, y: int, at: At = None):
+            return await self.tile(request)
+
         @api.get("/{layer}.json", summary="TileJSON 3.0 for a layer")
         async def tilejson(layer: str, request: Request, at: At = None):
             spec = self.service.layer(layer)

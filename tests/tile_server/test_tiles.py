@@ -176,3 +176,8 @@ def test_zoom_ranges_are_checked():
         parse_zooms("5-30")
     with pytest.raises(TileOutOfRange, match=r"outside the zooms of facilities \(6-14\)"):
         check_zooms(TileService(), "facilities", parse_zooms("0-8"))
+
+
+async def test_the_tile_endpoint_is_documented_in_openapi(client):
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert {"/tiles/{layer}/{z}/{x}/{y}.mvt", "/tiles/{layer}.json"} <= set(paths)
