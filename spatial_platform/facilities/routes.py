@@ -20,7 +20,7 @@ from placenames import auth
 from spatial_platform.facilities import queries
 from spatial_platform.facilities.errors import InvalidParameter, ProblemTooLarge
 from spatial_platform.facilities.models import KINDS, FacilityList, ImportReport
-from spatial_platform.facilities.readers import Table, read_table
+from spatial_platform.facilities.readers import CellError, Table, read_table, text
 from spatial_platform.facilities.service import geocoder_locator, import_facilities
 from spatial_platform.populations.service import import_populations
 
@@ -38,6 +38,10 @@ Division = Annotated[str, Query(description="Province, prefecture or county code
 At = Annotated[str | None, Query(description="YYYY (31 Dec), YYYY-MM or YYYY-MM-DD; default today.")]
 Format = Annotated[str | None, Query(description="csv, geojson or gpkg (default: from Content-Type).")]
 DryRun = Annotated[bool, Query(description="Check and count, then roll back.")]
+Source = Annotated[
+    str | None,
+    Query(description="Data set name: rows with the same source and id update (default 'upload by USER')"),
+]
 
 
 def county_prefix(code: str) -> str:
@@ -47,6 +51,14 @@ def county_prefix(code: str) -> str:
     if code.endswith("00"):
         return code[:4]
     return code
+
+
+def source_name(source: str | None, actor: auth.Actor) -> str:
+    """Return the data set name of an upload (checked), by default 'upload by USER'."""
+    try:
+        return text(source, 200) or f"upload by {actor.name}"
+    except CellError as exc:
+        raise InvalidParameter("source", f"source {exc}") from None
 
 
 def read_upload(body: bytes, fmt: str) -> Table:
@@ -119,6 +131,7 @@ class CivilAffairsRouter:
             format: Format = None,
             crs: Annotated[str, Query(description="wgs84, cgcs2000, gcj02 or bd09")] = "wgs84",
             dry_run: DryRun = False,
+            source: Source = None,
         ):
             """Import a facility file (body), codes by reverse geocoding; any bad row → nothing changes."""
             table = await self.upload(request, format)
@@ -126,7 +139,7 @@ class CivilAffairsRouter:
                 conn,
                 table,
                 locate=geocoder_locator(geocoder),
-                source=f"upload by {actor.name}",
+                source=source_name(source, actor),
                 crs=crs,
                 dry_run=dry_run,
             )
@@ -136,11 +149,17 @@ class CivilAffairsRouter:
             "/v1/populations/import", response_model=ImportReport, status_code=201, tags=["populations"]
         )
         async def import_population_upload(
-            request: Request, conn: Conn, actor: Staff, format: Format = None, dry_run: DryRun = False
+            request: Request,
+            conn: Conn,
+            actor: Staff,
+            format: Format = None,
+            dry_run: DryRun = False,
+            source: Source = None,
         ):
             """Import population counts by division and year (or grid cells); any bad row → nothing."""
             table = await self.upload(request, format)
-            report = await import_populations(conn, table, source=f"upload by {actor.name}", dry_run=dry_run)
+            name = source_name(source, actor)
+            report = await import_populations(conn, table, source=name, dry_run=dry_run)
             return JSONResponse(report.model_dump(), status_code=200 if dry_run else 201)
 
         return api

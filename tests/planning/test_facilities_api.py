@@ -61,8 +61,9 @@ async def test_population_counts_import_over_http_with_a_dry_run_first(client, c
     dry = await client.post(url, params={"dry_run": "true"}, content=body.encode(), headers=headers)
     assert dry.status_code == 200 and dry.json()["dry_run"] is True and dry.json()["created"] == 2
     assert await conn.fetchval("SELECT count(*) FROM populations WHERE source = 'upload by alice'") == 0
-    done = await client.post(url, content=body.encode(), headers=headers)
+    done = await client.post(url, params={"source": "区统计局 2016"}, content=body.encode(), headers=headers)
     assert done.status_code == 201 and done.json()["created"] == 2
+    assert await conn.fetchval("SELECT count(*) FROM populations WHERE source = '区统计局 2016'") == 2
     counts = await conn.fetch(
         "SELECT band, count FROM populations WHERE division_code = '430104' AND year = 2016 ORDER BY band"
     )
@@ -82,6 +83,13 @@ async def test_bad_listing_requests_get_clear_errors(client, changsha, url, stat
     assert r.status_code == status and words in r.text
 
 
-async def test_an_upload_without_a_known_format_is_refused(client, as_user):
+async def test_an_upload_without_a_known_format_or_with_a_bad_source_is_refused(client, as_user):
     r = await client.post("/v1/populations/import", content=b"x", headers=as_user("alice"))
     assert r.status_code == 422 and r.json()["field"] == "format"
+    r = await client.post(
+        "/v1/populations/import",
+        params={"format": "csv", "source": "x" * 201},
+        content=b"x",
+        headers=as_user("alice"),
+    )
+    assert r.status_code == 422 and r.json()["field"] == "source"
