@@ -31,6 +31,13 @@ def check_code(value: str, field_name: str = "code") -> str:
     return value
 
 
+def code_prefix(code: str) -> str:
+    """Return the prefix every code under a division shares (430000 → 43, 430100 → 4301)."""
+    if len(code) == 6:
+        return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
+    return code
+
+
 def check_level(value: str | None) -> str | None:
     """Return a known level name or raise InvalidInput."""
     if value is not None and value not in ALL_LEVELS:

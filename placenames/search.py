@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from boundaries.service import code_prefix
 from placenames import search_sql
 from placenames.errors import InvalidPlacename
 from placenames.models import CATEGORIES
@@ -51,10 +52,7 @@ def division_prefix(code: str | None) -> str | None:
     """Return the code prefix a division filter selects (430000 → 43, 430100 → 4301)."""
     if code in (None, ""):
         return None
-    code = check_division(code, "division")
-    if len(code) == 6:
-        return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
-    return code
+    return code_prefix(check_division(code, "division"))
 
 
 def parse(q, division: str | None, category: str | None, limit: int, max_limit: int) -> Query:

@@ -3,7 +3,6 @@
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,16 +14,16 @@ from fastapi.responses import JSONResponse
 from boundaries import queries as division_queries
 from boundaries.errors import DivisionNotFound
 from boundaries.reverse_service import ReverseGeocoder
-from boundaries.service import Coverage, check_code
+from boundaries.service import check_code, code_prefix
 from placenames import auth
 from spatial_platform.facilities import queries
 from spatial_platform.facilities.errors import InvalidParameter, ProblemTooLarge
 from spatial_platform.facilities.models import KINDS, FacilityList, ImportReport
 from spatial_platform.facilities.readers import CellError, Table, read_table, text
 from spatial_platform.facilities.service import geocoder_locator, import_facilities
+from spatial_platform.planning.measures import parse_at
 from spatial_platform.populations.service import import_populations
 
-FIRST_DATE = date(1981, 1, 1)
 IMPORT_ROLES = ("editor", "admin")
 CONTENT_TYPES = {
     "text/csv": "csv",
@@ -42,15 +41,6 @@ Source = Annotated[
     str | None,
     Query(description="Data set name: rows with the same source and id update (default 'upload by USER')"),
 ]
-
-
-def county_prefix(code: str) -> str:
-    """Return the prefix every county code under a division shares (43 for 430000, 4301 for 430100)."""
-    if code.endswith("0000"):
-        return code[:2]
-    if code.endswith("00"):
-        return code[:4]
-    return code
 
 
 def source_name(source: str | None, actor: auth.Actor) -> str:
@@ -110,7 +100,7 @@ class CivilAffairsRouter:
             kinds: Annotated[str | None, Query(description="Comma-separated kinds (default: all)")] = None,
         ):
             code = check_code(division, "division")
-            when = Coverage(FIRST_DATE, date.today()).parse(at)
+            when = parse_at(at)
             if await division_queries.version_at(conn, code, when) is None:
                 raise DivisionNotFound(f"division code {code} was not in use on {when}")
             wanted = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else list(KINDS)
@@ -118,7 +108,7 @@ class CivilAffairsRouter:
                 raise InvalidParameter(
                     "kinds", f"unknown kind(s) {', '.join(unknown)}; known: {', '.join(KINDS)}"
                 )
-            rows = await queries.in_county_prefix(conn, when, county_prefix(code), wanted)
+            rows = await queries.in_county_prefix(conn, when, code_prefix(code), wanted)
             facilities = [{**dict(r), "kind_label": KINDS[r["kind"]]} for r in rows]
             return {"division": code, "at": when, "count": len(facilities), "facilities": facilities}
 
