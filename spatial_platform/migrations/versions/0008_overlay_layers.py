@@ -17,7 +17,13 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-PUBLIC_POINTS = """
+# The rank that decides from which zoom a name is drawn (1 provinces ... 5 villages, 6 the rest).
+RANK = (
+    "CASE {level} WHEN 'province' THEN 1 WHEN 'prefecture' THEN 2 WHEN 'county' THEN 3 "
+    "WHEN 'town' THEN 4 WHEN 'village' THEN 5 ELSE 6 END"
+)
+
+PUBLIC_POINTS = f"""
 CREATE FUNCTION placename_public_points() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- The public version each record had until now ends on the day of its new public version.
@@ -32,8 +38,7 @@ BEGIN
                                        valid, geom)
     SELECT DISTINCT ON (n.record_id) n.record_id, n.version, n.name, n.pinyin, n.category, n.level,
            coalesce(n.code, n.division_code),
-           CASE n.level WHEN 'province' THEN 1 WHEN 'prefecture' THEN 2 WHEN 'county' THEN 3
-                        WHEN 'town' THEN 4 WHEN 'village' THEN 5 ELSE 6 END,
+           {RANK.format(level="n.level")},
            daterange(n.created_at::date, NULL),
            ST_Transform(ST_PointOnSurface(n.geom), 3857)
     FROM new_rows n
@@ -75,12 +80,11 @@ def upgrade() -> None:
     )
     # Records published before this migration: replay their public versions in order.
     op.execute(
-        """
+        f"""
         INSERT INTO placename_tile_points (record_id, version, name, pinyin, category, level, code, rank,
                                            valid, geom)
         SELECT record_id, version, name, pinyin, category, level, coalesce(code, division_code),
-               CASE level WHEN 'province' THEN 1 WHEN 'prefecture' THEN 2 WHEN 'county' THEN 3
-                          WHEN 'town' THEN 4 WHEN 'village' THEN 5 ELSE 6 END,
+               {RANK.format(level="level")},
                daterange(day, next_day), ST_Transform(ST_PointOnSurface(geom), 3857)
         FROM (
             SELECT v.*, v.created_at::date AS day,
