@@ -15,7 +15,7 @@ import pandas as pd
 
 from boundaries.errors import InvalidInput
 from boundaries.geocode_files import GeocodeReport, geocode_frame
-from boundaries.geocode_io import BadRow, ChunkWriter, file_format, rows_per_block
+from boundaries.geocode_io import BadRow, ChunkWriter, check_csv_input, file_format, rows_per_block
 from boundaries.reverse_requests import check_crs
 from boundaries.reverse_service import ReverseModel
 
@@ -25,8 +25,9 @@ def dask_frame(source: Path, fmt: str, chunksize: int):
     import dask.dataframe as dd
 
     if fmt == "csv":
+        encoding, _ = check_csv_input(source)  # refuses a cut-off, misquoted or undecodable file
         blocksize = rows_per_block(source, chunksize)
-        return dd.read_csv(source, dtype=str, keep_default_na=False, blocksize=blocksize)
+        return dd.read_csv(source, dtype=str, keep_default_na=False, blocksize=blocksize, encoding=encoding)
     if fmt == "parquet":
         return dd.read_parquet(source, split_row_groups=True)
     import dask_geopandas
@@ -70,6 +71,7 @@ def geocode_on_cluster(
     pending: deque = deque()
     report = GeocodeReport()
     writer = ChunkWriter(target, fmt, source)
+    done = False
     try:
         while True:
             while len(pending) < window and (part := next(parts, None)) is not None:
@@ -82,8 +84,11 @@ def geocode_on_cluster(
             report.add(found, len(out) - found - len(bad), bad, len(out))
             if progress:
                 progress(report, bad)
+        done = True
     finally:
         for future in pending:
             future.cancel()
         writer.close()
+        if not done:
+            Path(target).unlink(missing_ok=True)  # a failed run leaves no partial output
     return report

@@ -3,7 +3,9 @@
 Every format is read in chunks of ``chunksize`` rows and written, chunk by chunk, in the same
 format with seven added columns, so files of any size stream through bounded memory. A row whose
 coordinates cannot be read is reported with its row number (1 = first data row) and written with
-empty result columns; the rest of the file goes on.
+empty result columns; the rest of the file goes on. A CSV that is cut off, badly quoted, has a
+row with the wrong number of fields or is neither UTF-8 nor GB18030 is refused before anything
+is written (see ``boundaries.textfiles``); a failed run removes its partial output.
 """
 
 from __future__ import annotations
@@ -132,13 +134,13 @@ def geocode_file(
         for frame in chunks:
             out, bad, found = geocode_frame(model, frame, lon_col, lat_col, name, parsed + 1)
             parsed += len(frame)
-            bad = [BadRow(chunks.data_row(b.row), b.field, b.message) for b in bad]
             writer.write(out)
-            skipped = chunks.take_skipped()
-            unreadable = sorted(bad + skipped, key=lambda b: b.row)
-            report.add(found, len(frame) - found - len(bad), unreadable, len(frame) + len(skipped))
+            report.add(found, len(frame) - found - len(bad), bad, len(frame))
             if progress:
-                progress(report, unreadable)
-    finally:
+                progress(report, bad)
+    except BaseException:
         writer.close()
+        Path(target).unlink(missing_ok=True)  # a refused or failed run leaves no partial output
+        raise
+    writer.close()
     return report

@@ -1,26 +1,35 @@
 """Chunked readers and writers for the file formats ``geocode`` handles: CSV, Parquet, GeoPackage.
 
-CSV is read and written with pyarrow (cells kept as text, so values come back exactly as given);
-a CSV line with the wrong number of fields is skipped and reported with its line number.
+CSV is read and written with pyarrow (cells kept as text, so values come back exactly as given).
+A CSV input is checked in one streaming pass first (UTF-8 with or without BOM, or GB18030/GBK;
+last line ends with a line break; quotes close; every row has the header's field count): a
+defect refuses the whole file naming its line, before anything is written. Text cells of a CSV
+output that a spreadsheet would run as a formula (= + - @ …) get a leading ``'``.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
 from boundaries.errors import InvalidInput
+from boundaries.textfiles import (
+    FORMULA_PATTERN,
+    NUMBER_PATTERN,
+    TextFileError,
+    check_csv_file,
+    pyarrow_encoding,
+)
 
 OUTPUT_COLUMNS = (
     "province_code",
@@ -58,6 +67,15 @@ def file_format(path: Path) -> str:
     return fmt
 
 
+def check_csv_input(path: Path) -> tuple[str, list[str]]:
+    """Check a CSV input in one streaming pass; return (encoding, header) or raise InvalidInput."""
+    try:
+        encoding, header, _ = check_csv_file(path)
+    except TextFileError as exc:
+        raise InvalidInput("path", f"{path}: {exc}; nothing was written") from None
+    return encoding, header
+
+
 def rows_per_block(path: Path, rows: int) -> int:
     """Estimate how many bytes ``rows`` CSV rows take, from the first megabyte."""
     with open(path, "rb") as f:
@@ -67,12 +85,10 @@ def rows_per_block(path: Path, rows: int) -> int:
 
 
 class Chunks:
-    """Iterates a file as DataFrames; for CSV, remembers lines skipped for a wrong field count."""
+    """Iterates a file as DataFrames (a CSV is checked as a whole before its first chunk)."""
 
     def __init__(self, path: Path, fmt: str, chunksize: int) -> None:
         self.path, self.fmt, self.chunksize = Path(path), fmt, chunksize
-        self._skipped: list[int] = []  # data rows (1 = first after the header), in file order
-        self._reported = 0
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         if self.fmt == "csv":
@@ -84,27 +100,24 @@ class Chunks:
             yield from self._gpkg()
 
     def _csv(self) -> Iterator[pd.DataFrame]:
-        with open(self.path, newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f), None)
-        if not header:
-            raise InvalidInput("path", f"{self.path}: empty CSV file; the first line must name the columns")
-
-        def skip(row) -> str:
-            self._skipped.append(row.number - 1)
-            return "skip"
-
+        encoding, header = check_csv_input(self.path)
         reader = pcsv.open_csv(
             self.path,
             read_options=pcsv.ReadOptions(
-                block_size=rows_per_block(self.path, self.chunksize), use_threads=False
+                block_size=rows_per_block(self.path, self.chunksize),
+                use_threads=False,
+                encoding=pyarrow_encoding(encoding),
             ),
-            parse_options=pcsv.ParseOptions(invalid_row_handler=skip),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
                 column_types={name: pa.string() for name in header}, strings_can_be_null=False
             ),
         )
-        for batch in reader:
-            yield batch.to_pandas()
+        try:
+            for batch in reader:
+                yield batch.to_pandas()
+        except pa.ArrowInvalid as exc:  # the check above should have caught it; refuse all the same
+            raise InvalidInput("path", f"{self.path}: malformed CSV: {exc}; nothing was written") from None
 
     def _gpkg(self) -> Iterator[pd.DataFrame]:
         import geopandas
@@ -116,23 +129,24 @@ class Chunks:
                 geometry = shapely.from_wkb(frame.pop(name).to_numpy()) if name in frame else None
                 yield geopandas.GeoDataFrame(frame, geometry=geometry, crs=meta["crs"])
 
-    def data_row(self, parsed: int) -> int:
-        """Map the n-th row read (1-based) to its data row in the file, counting skipped lines."""
-        if not self._skipped:
-            return parsed
-        before = np.array(self._skipped) - np.arange(1, len(self._skipped) + 1)
-        return parsed + int(np.searchsorted(before, parsed, side="left"))
-
-    def take_skipped(self) -> list[BadRow]:
-        """Return the skipped CSV lines not reported yet."""
-        new = self._skipped[self._reported :]
-        self._reported = len(self._skipped)
-        return [BadRow(r, "row", f"line {r + 1} has the wrong number of fields; skipped") for r in new]
-
 
 def open_chunks(path: Path, fmt: str, chunksize: int) -> Chunks:
     """Return an iterator of the input file's chunks of at most about ``chunksize`` rows."""
     return Chunks(path, fmt, chunksize)
+
+
+def neutralise_table(table: pa.Table) -> pa.Table:
+    """Prefix every text cell a spreadsheet would run as a formula with ``'`` (numbers stay as they are)."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type):
+            formula = pc.and_(
+                pc.match_substring_regex(column, FORMULA_PATTERN),
+                pc.invert(pc.match_substring_regex(column, NUMBER_PATTERN)),
+            )
+            column = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 def _csv_bytes(table: pa.Table, header: bool) -> bytes:
@@ -165,7 +179,8 @@ class ChunkWriter:
             if self._schema is None:
                 self._schema = pa.schema([pa.field(str(n), pa.string()) for n in table.column_names])
                 self._csv = open(self.path, "wb")  # closed in close()
-            self._csv.write(_csv_bytes(table.cast(self._schema), header=not self._started))
+            cells = neutralise_table(table.cast(self._schema))
+            self._csv.write(_csv_bytes(cells, header=not self._started))
         elif self.fmt == "parquet":
             if self._writer is None:
                 names = set(OUTPUT_COLUMNS)

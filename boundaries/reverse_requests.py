@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +12,7 @@ import numpy as np
 import orjson
 
 from boundaries import crs as crs_
+from boundaries import textfiles
 from boundaries.errors import BatchTooLarge, InvalidInput, PointNotInDivision
 from boundaries.reverse_service import ReverseGeocoder
 
@@ -107,12 +106,26 @@ def parse_json(body: bytes, max_points: int) -> tuple[PointBatch, str | None, st
     return batch, data.get("at"), data.get("crs")
 
 
-def parse_csv(text: str, max_points: int, lon_col: str = "lon", lat_col: str = "lat") -> PointBatch:
-    """Read CSV with a header naming the lon and lat columns (optional ``at`` and ``id`` columns)."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header:
-        raise InvalidInput("body", "CSV body is empty; the first line must name the columns")
+def parse_csv(
+    body: bytes | str, max_points: int, lon_col: str = "lon", lat_col: str = "lat"
+) -> PointBatch:
+    """Read CSV with a header naming the lon and lat columns (optional ``at`` and ``id`` columns).
+
+    The body may be UTF-8 (with or without BOM) or GB18030/GBK. A body that is cut off (its last
+    line without a line break), has an unterminated quote or a row with the wrong number of fields
+    is refused as a whole, naming the line.
+    """
+    try:
+        text = body if isinstance(body, str) else textfiles.decode(body)
+        table = textfiles.parse_csv(text, max_points)
+    except textfiles.TooManyRows:
+        message = f"more than {max_points} CSV rows sent; at most {max_points} per request"
+        raise BatchTooLarge(message) from None
+    except textfiles.TextFileError as exc:
+        error = InvalidInput("body", f"CSV body: {exc}")
+        error.body = {"line": exc.line} if exc.line else None
+        raise error from None
+    header = table.header
     names = [h.strip().lower() for h in header]
     for name, label in ((lon_col, "lon_col"), (lat_col, "lat_col")):
         if name.lower() not in names:
@@ -121,18 +134,12 @@ def parse_csv(text: str, max_points: int, lon_col: str = "lon", lat_col: str = "
     iat = names.index("at") if "at" in names else None
     iid = names.index("id") if "id" in names else None
     batch = PointBatch()
-    for row in reader:
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(batch.lon) >= max_points:
-            raise BatchTooLarge(f"more than {max_points} CSV rows sent; at most {max_points} per request")
-        if len(row) != len(header):
-            message = f"line {reader.line_num} has {len(row)} fields, the header has {len(header)}"
-            batch.fail("row", message, reader.line_num)
+    for line, row in zip(table.lines, table.rows, strict=True):
+        if all(not cell.strip() for cell in row):
             continue
         cells = [c.strip() for c in row]
         at = cells[iat] or None if iat is not None else None
-        batch.add(cells[ix], cells[iy], at, cells[iid] if iid is not None else None, line=reader.line_num)
+        batch.add(cells[ix], cells[iy], at, cells[iid] if iid is not None else None, line=line)
     return batch
 
 

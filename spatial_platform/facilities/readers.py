@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from spatial_platform.facilities.errors import UnreadableFile
+from boundaries.textfiles import TextFileError, TooManyRows, read_csv_bytes
+from spatial_platform.facilities.errors import ProblemTooLarge, UnreadableFile
 
 FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _CONTROL = re.compile(r"[\x00-\x1f]")
+INT4_MAX = 2_147_483_647
+MAX_ROWS = 1_000_000
+"""Rows (features) an import file may hold unless the caller sets another limit."""
 
 
 @dataclass
@@ -29,21 +32,32 @@ class CellError(ValueError):
     """A cell's value is unusable; the message says why."""
 
 
-def read_table(path: Path) -> Table:
-    """Read ``path`` by its extension; raise UnreadableFile with the reason (blocking)."""
+def read_table(path: Path, max_rows: int = MAX_ROWS) -> Table:
+    """Read ``path`` by its extension; raise UnreadableFile with the reason (blocking).
+
+    A file with more than ``max_rows`` rows or features raises ProblemTooLarge before it is read.
+    """
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise UnreadableFile(f"{path.name}: unsupported file type; use .csv, .geojson or .gpkg")
     if not path.is_file():
         raise UnreadableFile(f"{path}: no such file")
     if kind == "csv":
-        return _read_csv(path)
+        return _read_csv(path, max_rows)
     import pyogrio
 
     try:
-        frame = pyogrio.read_dataframe(path)
+        features = pyogrio.read_info(path).get("features", -1)
     except Exception as exc:  # pyogrio raises several GDAL error classes
         raise UnreadableFile(f"{path.name}: cannot be read as {kind}: {exc}") from None
+    if features is not None and features > max_rows:
+        raise ProblemTooLarge("file", f"{path.name} has {features} features; at most {max_rows}")
+    try:
+        frame = pyogrio.read_dataframe(path, max_features=max_rows + 1)
+    except Exception as exc:
+        raise UnreadableFile(f"{path.name}: cannot be read as {kind}: {exc}") from None
+    if len(frame) > max_rows:
+        raise ProblemTooLarge("file", f"{path.name} has more than {max_rows} features; at most {max_rows}")
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
     geometries = list(frame.geometry)
@@ -52,18 +66,18 @@ def read_table(path: Path) -> Table:
     return Table(kind, rows, geometries)
 
 
-def _read_csv(path: Path) -> Table:
-    """Read a UTF-8 CSV (with or without BOM) with a header row."""
+def _read_csv(path: Path, max_rows: int) -> Table:
+    """Read a UTF-8 (with or without BOM) or GB18030/GBK CSV with a header row, checked line by line."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            if not reader.fieldnames:
-                raise UnreadableFile(f"{path.name}: the CSV file has no header row")
-            rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except csv.Error as exc:
-        raise UnreadableFile(f"{path.name}: malformed CSV: {exc}") from None
+        checked = read_csv_bytes(path.read_bytes(), max_rows)
+    except TooManyRows as exc:
+        raise ProblemTooLarge("file", f"{path.name}: {exc}") from None
+    except TextFileError as exc:
+        error = UnreadableFile(f"{path.name}: {exc}")
+        error.body = {"line": exc.line} if exc.line else None
+        raise error from None
+    names = [name.strip() for name in checked.header]
+    rows = [dict(zip(names, row, strict=True)) for row in checked.rows]
     return Table("csv", rows, None)
 
 
@@ -101,8 +115,8 @@ def text(value, max_length: int = 200) -> str | None:
     return result or None
 
 
-def integer(value, minimum: int = 0) -> int | None:
-    """Return a whole number ≥ ``minimum`` or None."""
+def integer(value, minimum: int = 0, maximum: int = INT4_MAX) -> int | None:
+    """Return a whole number from ``minimum`` to ``maximum`` or None."""
     if value is None:
         return None
     try:
@@ -113,6 +127,8 @@ def integer(value, minimum: int = 0) -> int | None:
         raise CellError(f"must be a whole number, got {value!r}")
     if number < minimum:
         raise CellError(f"must be at least {minimum}, got {value!r}")
+    if number > maximum:
+        raise CellError(f"must be at most {maximum}, got {value!r}")
     return int(number)
 
 

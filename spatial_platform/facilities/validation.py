@@ -11,6 +11,8 @@ from spatial_platform.facilities.readers import CellError, Table, day, integer, 
 
 _LON = ("lon", "longitude", "lng", "x", "经度")
 _LAT = ("lat", "latitude", "y", "纬度")
+BEDS_MAX = 1_000_000
+"""More beds (or places) than any one facility has: a larger value is a typo or a corrupt cell."""
 
 
 def _cell(errors: list, row: int, field: str, parse, value):
@@ -20,6 +22,11 @@ def _cell(errors: list, row: int, field: str, parse, value):
     except CellError as exc:
         errors.append({"row": row, "field": field, "reason": f"{field} {exc}"})
         return None
+
+
+def _places(value) -> int | None:
+    """Return a count of beds or places from 0 to BEDS_MAX, or None."""
+    return integer(value, 0, BEDS_MAX)
 
 
 def _location(errors: list, n: int, raw: dict, geometry) -> tuple[float, float] | None:
@@ -69,8 +76,8 @@ def validate_facilities(table: Table, crs: str = "wgs84") -> tuple[list[dict], l
             ),
             "name": name,
             "kind": kind,
-            "beds": _cell(errors, n, "beds", integer, pick(raw, "beds", "床位", "床位数")),
-            "capacity": _cell(errors, n, "capacity", integer, pick(raw, "capacity", "容量")),
+            "beds": _cell(errors, n, "beds", _places, pick(raw, "beds", "床位", "床位数")),
+            "capacity": _cell(errors, n, "capacity", _places, pick(raw, "capacity", "容量")),
             "operator": _cell(errors, n, "operator", text, pick(raw, "operator", "运营方", "举办者")),
             "opened": _cell(errors, n, "opened", day, pick(raw, "opened", "opened_on", "开业时间")),
             "closed": _cell(errors, n, "closed", day, pick(raw, "closed", "closed_on", "关闭时间")),

@@ -11,6 +11,8 @@ from spatial_platform.populations.models import BAND_COLUMNS, BANDS, ORDER
 
 _CODE = re.compile(r"\d{6}(\d{3}(\d{3})?)?")
 _CODE_COLUMNS = ("division_code", "code", "区划代码")
+COUNT_MAX = 2_000_000_000
+"""Above China's whole population (about 1.4 billion): a larger count is a typo or a corrupt cell."""
 
 
 def _year(value, today: date) -> int:
@@ -76,7 +78,7 @@ def validate_populations(table: Table, today: date) -> tuple[list[dict], list[di
         except CellError as exc:
             errors.append({"row": n, "field": "source", "reason": f"source {exc}"})
             source = None
-        counts, problems = _counts(raw, lambda v: integer(v, 0))
+        counts, problems = _counts(raw, lambda v: integer(v, 0, COUNT_MAX))
         errors.extend({"row": n, "field": f, "reason": r} for f, r in problems)
         for band in counts:
             key = (code, year, band)
@@ -155,4 +157,6 @@ def _nonnegative(value) -> float | None:
     result = number(value)
     if result is not None and result < 0:
         raise CellError(f"must be at least 0, got {value!r}")
+    if result is not None and result > COUNT_MAX:
+        raise CellError(f"must be at most {COUNT_MAX}, got {value!r}")
     return result

@@ -48,20 +48,20 @@ def model(test_dsn, boundaries_loaded, reverse_geocoder):
 
 
 def test_csv_gets_seven_columns_and_bad_rows_are_reported(geocode_cli, tmp_path):
-    text = ROWS.to_csv(index=False) + "g,1,2,3\nh,112.9389,28.1776\n"  # row 7 has a field too many
+    text = ROWS.to_csv(index=False) + "g,,\nh,112.9389,28.1776\n"  # row 7 has no coordinates
     (tmp_path / "in.csv").write_text(text)
     result = geocode_cli(tmp_path / "in.csv", tmp_path / "out.csv", "--at", "2024-06-01", "--chunksize", 2)
     assert result.exit_code == 0, result.output
     out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
     assert list(out.columns) == ["id", "lon", "lat", *OUTPUT_COLUMNS]
-    assert out["id"].tolist() == ["a", "b", "c", "d", "e", "f", "h"]
-    assert out["county_code"].tolist() == [*COUNTIES, "430104"]
+    assert out["id"].tolist() == ["a", "b", "c", "d", "e", "f", "g", "h"]
+    assert out["county_code"].tolist() == [*COUNTIES, "", "430104"]
     assert out["lon"].tolist()[:6] == ROWS["lon"].tolist()
     chain = out.loc[1, ["province_name", "prefecture_name", "county_name"]].tolist()
     assert chain == ["湖南省", "长沙市", "岳麓区"] and out.loc[0, "geometry_kind"] == "surveyed"
     assert "row 3: lon is not a number: 'east'" in result.output
     assert "row 5: lon is empty" in result.output and "row 6: lat must be between" in result.output
-    assert "row 7: line 8 has the wrong number of fields; skipped" in result.output
+    assert "row 7: lon is empty" in result.output
     assert "8 rows, 3 found, 1 outside every division, 4 unreadable (rows 3, 5, 6, 7)" in result.output
 
 
