@@ -1,4 +1,8 @@
-"""Users, roles and API tokens (stored as SHA-256 digests; the token itself is shown once)."""
+"""Users, roles and API tokens (stored as SHA-256 digests; the token itself is shown once).
+
+A token expires a set number of days after it is issued (``SP_PLACENAMES_TOKEN_TTL_DAYS``) and
+can be revoked; rotating a user's token issues a new one and revokes the older ones.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -14,21 +19,39 @@ from placenames.errors import Forbidden, InvalidPlacename, Unauthorized
 from placenames.models import ROLES
 
 TOKEN_PREFIX = "spn_"
+DEFAULT_TTL_DAYS = 90
+ASK = "ask an admin for a new one (`spatial-platform users token NAME`)"
 _USER = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is making a request: a user and their role."""
+    """Who is making a request: a user, their role and the token they sent (None from the CLI)."""
 
     id: int
     name: str
     role: str
+    token_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A newly issued token: the secret (shown once), its id, expiry and how many older ones it revoked."""
+
+    token: str
+    id: int
+    expires_at: datetime
+    revoked: int = 0
 
 
 def digest(token: str) -> bytes:
     """Return the stored form of a token (tokens are random, so a plain SHA-256 suffices)."""
     return hashlib.sha256(token.encode()).digest()
+
+
+def when(moment: datetime) -> str:
+    """Format a token's timestamp for messages (UTC, to the minute)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def require(actor: Actor | None, roles: tuple[str, ...]) -> Actor:
@@ -69,18 +92,78 @@ async def add_user(conn: asyncpg.Connection, name: str, role: str) -> Actor:
     return Actor(user_id, name, role)
 
 
-async def new_token(conn: asyncpg.Connection, name: str) -> str:
-    """Issue a new API token for a user and return it (only its digest is stored)."""
+async def _token_user(conn: asyncpg.Connection, name: str) -> Actor:
+    """Return the user tokens are managed for; InvalidPlacename for an unknown one or 'system'."""
     user = await find_user(conn, name)
     if user is None or user.name == "system":
         raise InvalidPlacename("name", f"no user {name}; create it with `spatial-platform users add`")
+    return user
+
+
+async def issue_token(
+    conn: asyncpg.Connection, name: str, ttl_days: int = DEFAULT_TTL_DAYS, rotate: bool = False
+) -> IssuedToken:
+    """Issue a token valid for ``ttl_days``; with ``rotate`` revoke the user's older tokens too."""
+    if ttl_days < 1:
+        raise InvalidPlacename("ttl_days", f"a token must be valid for at least one day, got {ttl_days}")
+    user = await _token_user(conn, name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with conn.transaction():
-        await conn.execute(
-            "INSERT INTO placename_tokens (user_id, token_hash) VALUES ($1, $2)", user.id, digest(token)
+        revoked = await _revoke(conn, user.id) if rotate else 0
+        row = await conn.fetchrow(
+            """
+            INSERT INTO placename_tokens (user_id, token_hash, expires_at)
+            VALUES ($1, $2, now() + make_interval(days => $3)) RETURNING id, expires_at
+            """,
+            user.id,
+            digest(token),
+            ttl_days,
         )
-        await queries.audit(conn, user.id, "token.issue", detail={"user": name})
-    return token
+        action = "token.rotate" if rotate else "token.issue"
+        detail = {"user": name, "expires_at": row["expires_at"].isoformat(), "revoked": revoked}
+        await queries.audit(conn, user.id, action, detail=detail, token_id=row["id"])
+    return IssuedToken(token, row["id"], row["expires_at"], revoked)
+
+
+async def new_token(conn: asyncpg.Connection, name: str, ttl_days: int = DEFAULT_TTL_DAYS) -> str:
+    """Issue a new API token for a user and return it (only its digest is stored)."""
+    return (await issue_token(conn, name, ttl_days)).token
+
+
+async def _revoke(conn: asyncpg.Connection, user_id: int) -> int:
+    """Revoke every token of a user that is not revoked yet; return how many."""
+    rows = await conn.fetch(
+        "UPDATE placename_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
+        "RETURNING id",
+        user_id,
+    )
+    return len(rows)
+
+
+async def revoke_tokens(conn: asyncpg.Connection, name: str) -> int:
+    """Revoke all of a user's tokens (later requests with them get 401); return how many."""
+    user = await _token_user(conn, name)
+    async with conn.transaction():
+        revoked = await _revoke(conn, user.id)
+        system = await system_actor(conn)
+        await queries.audit(conn, system.id, "token.revoke", detail={"user": name, "revoked": revoked})
+    return revoked
+
+
+async def list_users(conn: asyncpg.Connection) -> list[dict]:
+    """Every user with their role, how many tokens are usable now and when one was last used."""
+    rows = await conn.fetch(
+        """
+        SELECT u.name, u.role, u.created_at,
+               count(t.id) FILTER (WHERE t.revoked_at IS NULL AND t.expires_at > now()) AS active_tokens,
+               max(t.last_used_at) AS last_used_at,
+               min(t.expires_at) FILTER (WHERE t.revoked_at IS NULL AND t.expires_at > now()) AS next_expiry
+        FROM placename_users u LEFT JOIN placename_tokens t ON t.user_id = u.id
+        WHERE u.name <> 'system'
+        GROUP BY u.id ORDER BY u.name
+        """
+    )
+    return [dict(r) for r in rows]
 
 
 async def actor_from_header(conn: asyncpg.Connection, authorization: str | None) -> Actor | None:
@@ -94,16 +177,39 @@ async def actor_from_header(conn: asyncpg.Connection, authorization: str | None)
 
 
 async def actor_for(conn: asyncpg.Connection, token: str | None) -> Actor | None:
-    """Return the user a bearer token belongs to; None without a token; 401 for an unknown one."""
+    """Return the user a bearer token belongs to; None without a token; 401 if unknown, revoked or expired."""
     if not token:
         return None
     row = await conn.fetchrow(
         """
-        SELECT u.id, u.name, u.role FROM placename_tokens t JOIN placename_users u ON u.id = t.user_id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+        SELECT t.id AS token_id, t.revoked_at, t.expires_at, t.expires_at <= now() AS expired,
+               u.id, u.name, u.role
+        FROM placename_tokens t JOIN placename_users u ON u.id = t.user_id
+        WHERE t.token_hash = $1
         """,
         digest(token),
     )
     if row is None:
-        raise Unauthorized("the API token is not valid (unknown or revoked)")
-    return Actor(row["id"], row["name"], row["role"])
+        raise Unauthorized("the API token is not valid (unknown token)")
+    if row["revoked_at"] is not None:
+        raise Unauthorized(f"the API token was revoked on {when(row['revoked_at'])}; {ASK}")
+    if row["expired"]:
+        raise Unauthorized(f"the API token expired on {when(row['expires_at'])}; {ASK}")
+    # Last use: at most one write a minute per token, never waiting for a row another request holds,
+    # and only outside a transaction, so the row is not kept locked until someone else's commit.
+    if not conn.is_in_transaction():
+        await _touch(conn, row["token_id"])
+    return Actor(row["id"], row["name"], row["role"], row["token_id"])
+
+
+async def _touch(conn: asyncpg.Connection, token_id: int) -> None:
+    """Record that a token was just used."""
+    await conn.execute(
+        """
+        UPDATE placename_tokens SET last_used_at = now() WHERE id = (
+            SELECT id FROM placename_tokens WHERE id = $1
+              AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+            FOR UPDATE SKIP LOCKED)
+        """,
+        token_id,
+    )

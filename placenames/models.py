@@ -97,12 +97,13 @@ class Placename(BaseModel):
 
 
 class VersionOut(BaseModel):
-    """One entry of a record's history: who changed what, when and why."""
+    """One entry of a record's history: who changed what, when and why (the author's name for staff)."""
 
     version: int
     status: State
     action: str
-    author: str
+    author: str | None = Field(None, description="The author's user name; shown to staff only.")
+    author_role: str
     created_at: datetime
     reason: str | None
     name: str

@@ -83,7 +83,7 @@ async def version(conn: asyncpg.Connection, record_id: int, number: int) -> asyn
     return await conn.fetchrow(
         f"""
         SELECT v.record_id AS id, v.version, v.status, v.action, v.author_id, u.name AS author,
-               v.created_at, v.reason, {READ.format(t="v")}
+               u.role AS author_role, v.created_at, v.reason, {READ.format(t="v")}
         FROM placename_versions v JOIN placename_users u ON u.id = v.author_id
         WHERE v.record_id = $1 AND v.version = $2
         """,
@@ -96,8 +96,8 @@ async def history(conn: asyncpg.Connection, record_id: int, public_only: bool) -
     """Return every version of a record (or only those the public saw), oldest first."""
     return await conn.fetch(
         """
-        SELECT v.version, v.status, v.action, u.name AS author, v.author_id, v.created_at, v.reason,
-               v.name
+        SELECT v.version, v.status, v.action, u.name AS author, u.role AS author_role, v.author_id,
+               v.created_at, v.reason, v.name
         FROM placename_versions v JOIN placename_users u ON u.id = v.author_id
         WHERE v.record_id = $1 AND (NOT $2 OR v.status IN ('published', 'retired'))
         ORDER BY v.version
@@ -237,18 +237,20 @@ async def audit(
     record_id: int | None = None,
     number: int | None = None,
     detail: dict | None = None,
+    token_id: int | None = None,
 ) -> None:
-    """Append one entry to the audit log."""
+    """Append one entry to the audit log, with the id of the API token used (None from the CLI)."""
     await conn.execute(
         """
-        INSERT INTO placename_audit (actor_id, action, record_id, version, detail)
-        VALUES ($1, $2, $3, $4, $5::text::jsonb)
+        INSERT INTO placename_audit (actor_id, action, record_id, version, detail, token_id)
+        VALUES ($1, $2, $3, $4, $5::text::jsonb, $6)
         """,
         actor_id,
         action,
         record_id,
         number,
         orjson.dumps(detail or {}).decode(),
+        token_id,
     )
 
 
@@ -256,7 +258,8 @@ async def audit_entries(conn: asyncpg.Connection, record_id: int) -> list[asyncp
     """Return the audit log of one record, oldest first."""
     return await conn.fetch(
         """
-        SELECT a.id, a.at, u.name AS actor, a.action, a.version, a.detail::text AS detail
+        SELECT a.id, a.at, u.name AS actor, u.role AS actor_role, a.token_id, a.action, a.version,
+               a.detail::text AS detail
         FROM placename_audit a JOIN placename_users u ON u.id = a.actor_id
         WHERE a.record_id = $1 ORDER BY a.id
         """,

@@ -103,9 +103,8 @@ async def _write(
         current = await conn.fetchval("SELECT version FROM placenames WHERE id = $1", record_id)
         raise VersionConflict(record_id, str(expected), current)
     await queries.insert_version(conn, record_id, number, state, action, actor.id, reason, content)
-    await queries.audit(
-        conn, actor.id, action, record_id, number, {"reason": reason, "name": content["name"]}
-    )
+    detail = {"reason": reason, "name": content["name"]}
+    await queries.audit(conn, actor.id, action, record_id, number, detail, token_id=actor.token_id)
     return number
 
 
@@ -119,7 +118,8 @@ async def create(conn: asyncpg.Connection, actor: Actor | None, data, name_max: 
         await _check_duplicate(conn, content, None)
         record_id = await queries.insert_record(conn, "draft")
         await queries.insert_version(conn, record_id, 1, "draft", "create", actor.id, reason, content)
-        await queries.audit(conn, actor.id, "create", record_id, 1, {"name": content["name"]})
+        detail = {"name": content["name"]}
+        await queries.audit(conn, actor.id, "create", record_id, 1, detail, token_id=actor.token_id)
     return await read(conn, actor, record_id)
 
 
@@ -208,8 +208,7 @@ async def read(
     row = await queries.version(conn, record_id, number)
     if row is None or (not staff and row["status"] not in ("published", "retired")):
         raise RecordNotFound(f"record {record_id} has no version {number} you may see")
-    out = queries.decode(row)
-    out.pop("author_id")
+    out = _attributed(queries.decode(row), staff)
     code = out["code"] or out["parent_code"] or out["division_code"]
     if number == head["published_version"]:
         out["division_path"] = list(head["division_path"])
@@ -227,7 +226,16 @@ async def history(conn: asyncpg.Connection, actor: Actor | None, record_id: int)
     rows = await queries.history(conn, record_id, public_only=not is_staff(actor))
     if not rows:
         raise RecordNotFound(f"no published place-name record {record_id}")
-    return [{k: v for k, v in dict(r).items() if k != "author_id"} for r in rows]
+    staff = is_staff(actor)
+    return [_attributed(dict(r), staff) for r in rows]
+
+
+def _attributed(version: dict, staff: bool) -> dict:
+    """Show staff who wrote a version; the public only sees the author's role, never a name."""
+    version.pop("author_id", None)
+    if not staff:
+        version.pop("author", None)
+    return version
 
 
 async def compare(conn: asyncpg.Connection, actor: Actor | None, record_id: int, old: int, new: int) -> list:

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Set up, migrate, load the real data (plus a labelled synthetic planning demo) and serve.
+# Run it as root (the embedded cluster then runs as the `postgres` user) or as a regular user who
+# owns the checkout (sudo is asked only to install packages; the cluster then runs as that user).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

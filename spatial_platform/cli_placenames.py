@@ -1,4 +1,4 @@
-"""``spatial-platform placenames …`` (seed, duplicates, import, export) and ``users add|token``."""
+"""``spatial-platform placenames …`` (seed, duplicates, import, export) and ``users …`` (tokens)."""
 
 import asyncio
 import time
@@ -167,10 +167,40 @@ def add_user_command(
 
 
 @users.command("token")
-def token_command(name: str) -> None:
-    """Issue a new API token for a user and print it once (only its hash is stored)."""
+def token_command(
+    name: str,
+    rotate: Annotated[bool, typer.Option("--rotate", help="Also revoke the user's older tokens.")] = False,
+) -> None:
+    """Issue a new API token for a user and print it once (only its hash is stored), with its expiry."""
+    from placenames import auth
+    from spatial_platform.settings import PlacenamesSettings
+
+    ttl = PlacenamesSettings().token_ttl_days
+    issued = _run(lambda conn: auth.issue_token(conn, name, ttl, rotate=rotate))
+    typer.echo(issued.token)
+    typer.echo(f"Token {issued.id} for {name} expires {auth.when(issued.expires_at)} ({ttl} days).", err=True)
+    if rotate:
+        typer.echo(f"Revoked {issued.revoked} older token(s) of {name}.", err=True)
+    typer.echo("Store this token now: it cannot be shown again.", err=True)
+
+
+@users.command("revoke")
+def revoke_command(name: str) -> None:
+    """Revoke every token of a user: requests with them are refused (401) from now on."""
     from placenames import auth
 
-    token = _run(lambda conn: auth.new_token(conn, name))
-    typer.echo(token)
-    typer.echo("Store this token now: it cannot be shown again.", err=True)
+    revoked = _run(lambda conn: auth.revoke_tokens(conn, name))
+    typer.echo(f"revoked {revoked} token(s) of {name}")
+
+
+@users.command("list")
+def list_command() -> None:
+    """List users: name, role, tokens usable now, the next expiry and the last use of a token."""
+    from placenames import auth
+
+    rows = _run(auth.list_users)
+    typer.echo("name\trole\tactive_tokens\tnext_expiry\tlast_used")
+    for r in rows:
+        expiry = auth.when(r["next_expiry"]) if r["next_expiry"] else "-"
+        used = auth.when(r["last_used_at"]) if r["last_used_at"] else "never"
+        typer.echo(f"{r['name']}\t{r['role']}\t{r['active_tokens']}\t{expiry}\t{used}")

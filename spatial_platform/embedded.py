@@ -7,12 +7,15 @@ import re
 import socket
 import stat
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from spatial_platform.pgauth import HBA, ensure_secret, read_secret, scram_verifier, uses_trust
 from spatial_platform.settings import DatabaseSettings
 
 APT_HINT = "install it with `sudo apt-get install postgresql-15-postgis-3`"
@@ -37,6 +40,7 @@ class EmbeddedCluster:
 
     def __init__(self, settings: DatabaseSettings) -> None:
         self.settings = settings
+        self.migrated_to_password = False
 
     @property
     def data_dir(self) -> Path:
@@ -52,6 +56,16 @@ class EmbeddedCluster:
     def log_file(self) -> Path:
         """Server log written by pg_ctl."""
         return self.data_dir / "postgres.log"
+
+    @property
+    def password_file(self) -> Path:
+        """The generated password of the ``postgres`` role (mode 0600; root-owned when run as root)."""
+        return self.settings.password_file
+
+    @property
+    def hba_file(self) -> Path:
+        """The cluster's client authentication file."""
+        return self.pgdata / "pg_hba.conf"
 
     @property
     def port(self) -> int:
@@ -77,11 +91,14 @@ class EmbeddedCluster:
         self.check_binaries()
         self._prepare_data_dir()
         if not (self.pgdata / "PG_VERSION").is_file():
-            self._run(
-                "initdb",
-                *("-D", str(self.pgdata), "-E", "UTF8", "--locale=C.UTF-8"),
-                *("-U", "postgres", "--auth=trust"),
-            )
+            password = ensure_secret(self.password_file)
+            with self._pwfile(password) as pwfile:
+                self._run(
+                    "initdb",
+                    *("-D", str(self.pgdata), "-E", "UTF8", "--locale=C.UTF-8"),
+                    *("-U", SERVICE_USER, "--auth=scram-sha-256", f"--pwfile={pwfile}"),
+                )
+            self._write_hba()
         self._write_config()
 
     def is_running(self) -> bool:
@@ -94,6 +111,14 @@ class EmbeddedCluster:
         if not self.is_running():
             self._ensure_port_free()
             self.init()
+            trusting = uses_trust(self.hba_file.read_text())
+            if trusting:
+                password = ensure_secret(self.password_file)
+            elif read_secret(self.password_file) is None:
+                raise EmbeddedDatabaseError(
+                    f"The cluster in {self.pgdata} needs a password but {self.password_file} is "
+                    "missing: restore that file (the postgres role's password, mode 0600)"
+                )
             result = self._run(
                 "pg_ctl",
                 *("-D", str(self.pgdata), "-l", str(self.log_file), "-w", "-t", "120", "start"),
@@ -103,6 +128,8 @@ class EmbeddedCluster:
                 raise EmbeddedDatabaseError(
                     f"PostgreSQL failed to start (see {self.log_file}):\n{self._log_tail()}"
                 )
+            if trusting:
+                self._adopt_password(password)
         ensure_database(self.settings.dsn("postgres"), self.settings.db_name)
 
     def stop(self) -> None:
@@ -117,11 +144,72 @@ class EmbeddedCluster:
             "running": pid is not None,
             "pgdata": str(self.pgdata),
             "port": self.port,
-            "dsn": self.settings.dsn(),
+            "dsn": _redact(self.settings.dsn()),
+            "password_file": str(self.password_file),
+            "auth": self.auth_method(),
         }
         if pid is not None:
             info["pid"] = pid
         return info
+
+    def auth_method(self) -> str | None:
+        """``password``, or ``trust`` (old), changed on its next start; None before initdb."""
+        try:
+            return "trust" if uses_trust(self.hba_file.read_text()) else "password"
+        except FileNotFoundError:
+            return None
+
+    def _adopt_password(self, password: str) -> None:
+        """Migrate an old trust cluster: set the role's password while trust applies, then require it."""
+        with self._connect(password) as conn:
+            verifier = sql.Literal(scram_verifier(password))
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(SERVICE_USER), verifier))
+            self._write_hba()
+            conn.execute("SELECT pg_reload_conf()")
+        deadline = time.monotonic() + 10
+        while True:  # the postmaster reloads pg_hba.conf asynchronously; wait until a guess is refused
+            try:
+                self._connect("not-the-password").close()
+            except psycopg.OperationalError:
+                break
+            if time.monotonic() > deadline:
+                raise EmbeddedDatabaseError(f"{self.hba_file} was rewritten but the server still trusts")
+            time.sleep(0.1)
+        self.migrated_to_password = True
+
+    def _connect(self, password: str) -> psycopg.Connection:
+        """Connect to the maintenance database as ``postgres`` over loopback."""
+        return psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=SERVICE_USER,
+            dbname="postgres",
+            password=password,
+            autocommit=True,
+            connect_timeout=10,
+        )
+
+    def _write_hba(self) -> None:
+        """Write the managed pg_hba.conf: SCRAM passwords on loopback and the socket, no trust."""
+        self.hba_file.write_text(HBA)
+        os.chmod(self.hba_file, 0o600)
+        if _as_root():
+            user = pwd.getpwnam(SERVICE_USER)
+            os.chown(self.hba_file, user.pw_uid, user.pw_gid)
+
+    @contextlib.contextmanager
+    def _pwfile(self, password: str):
+        """A temporary copy of the password that initdb (possibly as ``postgres``) can read."""
+        fd, name = tempfile.mkstemp(prefix="sp-pwfile-")
+        try:
+            os.write(fd, f"{password}\n".encode())
+            os.close(fd)
+            if _as_root():
+                user = pwd.getpwnam(SERVICE_USER)
+                os.chown(name, user.pw_uid, user.pw_gid)
+            yield name
+        finally:
+            os.unlink(name)
 
     def _pid(self) -> int | None:
         initialised = (self.pgdata / "PG_VERSION").is_file()
@@ -163,6 +251,7 @@ class EmbeddedCluster:
     def _write_config(self) -> None:
         settings = {
             "listen_addresses": "'127.0.0.1'",
+            "password_encryption": "'scram-sha-256'",
             "port": str(self.port),
             "unix_socket_directories": f"'{self.pgdata}'",
             **TUNING,
@@ -218,6 +307,11 @@ def drop_database(admin_dsn: str, name: str) -> None:
     """Drop database ``name`` if it exists, terminating its connections."""
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _redact(dsn: str) -> str:
+    """Hide the password of a URL (for status output)."""
+    return re.sub(r"^(\w[\w+]*://[^:/@]+):[^@]*@", r"\1:***@", dsn)
 
 
 def _as_root() -> bool:
