@@ -39,3 +39,15 @@ class PointNotInDivision(DivisionNotFound):
 
 class GeometryNotFound(DivisionNotFound):
     """A division exists at the date but no boundary is known for it then."""
+
+
+class Forbidden(BoundariesError):
+    """The caller may not do this step (e.g. review their own proposal)."""
+
+
+class ProposalNotFound(BoundariesError):
+    """No boundary proposal has the requested id."""
+
+
+class ProposalConflict(BoundariesError):
+    """The proposal is not in a state that allows this step, or newer data stands in its way."""

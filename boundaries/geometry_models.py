@@ -43,3 +43,34 @@ class BoundaryFeature(BaseModel):
     type: Literal["Feature"]
     geometry: dict[str, Any]
     properties: BoundaryProperties
+
+
+class BoundaryProposal(BaseModel):
+    """A proposed boundary adjustment or withdrawal and its review."""
+
+    id: int
+    code: str
+    action: Literal["adjust", "withdraw"]
+    effective: date | None = Field(description="First day the adjustment applies (adjustments).")
+    crs: Crs | None = Field(description="CRS the geometry was sent in (adjustments).")
+    method: str | None
+    reason: str
+    withdraws: int | None = Field(description="The published adjustment a withdrawal undoes.")
+    state: Literal["submitted", "published", "rejected"]
+    author: str
+    author_role: str
+    created_at: str
+    reviewer: str | None
+    reviewer_role: str | None
+    reviewed_at: str | None
+    comment: str | None
+    geometry_id: int | None = Field(description="The boundary version publishing it opened.")
+    withdrawn_by: int | None = Field(description="The published withdrawal that undid it.")
+    geometry: dict[str, Any] | None = Field(None, description="WGS 84 GeoJSON (single proposal only).")
+
+
+class BoundaryProposals(BaseModel):
+    """A list of boundary proposals."""
+
+    count: int
+    proposals: list[BoundaryProposal]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import asyncpg
+import orjson
 
 _GEOMETRY_COLUMNS = """
     g.id, g.version_id, g.code, v.name, v.level, g.kind, g.source, g.vintage, g.method, g.reason,
@@ -117,4 +118,139 @@ async def uncovered(conn: asyncpg.Connection, at: date | None = None) -> list[as
         ORDER BY array_position(ARRAY['province', 'prefecture', 'county'], g.level), g.code, lower(g.gap)
         """,
         at,
+    )
+
+
+# --- boundary proposals: adjustments and withdrawals under review ----------------------------
+
+_PROPOSAL_COLUMNS = """
+    p.id, p.code, p.action, p.effective, p.crs, p.method, p.reason, p.withdraws, p.state,
+    p.created_at, p.reviewed_at, p.comment, p.geometry_id, p.withdrawn_by, p.author_id,
+    a.name AS author, a.role AS author_role, r.name AS reviewer, r.role AS reviewer_role
+"""
+_PROPOSAL_FROM = """
+    FROM boundary_proposals p JOIN placename_users a ON a.id = p.author_id
+    LEFT JOIN placename_users r ON r.id = p.reviewer_id
+"""
+
+
+async def insert_proposal(conn: asyncpg.Connection, row: dict) -> int:
+    """Insert a submitted proposal (geometry as WKB, WGS 84) and return its id."""
+    return await conn.fetchval(
+        """
+        INSERT INTO boundary_proposals (code, action, effective, geom, crs, method, reason, withdraws,
+                                        author_id, token_id)
+        VALUES ($1, $2, $3, ST_Multi(ST_GeomFromWKB($4, 4326)), $5, $6, $7, $8, $9, $10)
+        RETURNING id
+        """,
+        row["code"],
+        row["action"],
+        row.get("effective"),
+        row.get("geom"),
+        row.get("crs"),
+        row.get("method"),
+        row["reason"],
+        row.get("withdraws"),
+        row["author_id"],
+        row.get("token_id"),
+    )
+
+
+async def proposal(
+    conn: asyncpg.Connection, proposal_id: int, lock: bool = False, geometry: bool = False
+) -> asyncpg.Record | None:
+    """Return one proposal (optionally locked, optionally with its geometry as WKB)."""
+    geom = ", ST_AsBinary(p.geom) AS geom" if geometry else ""
+    return await conn.fetchrow(
+        f"SELECT {_PROPOSAL_COLUMNS}{geom} {_PROPOSAL_FROM} WHERE p.id = $1"
+        + (" FOR UPDATE OF p" if lock else ""),
+        proposal_id,
+    )
+
+
+async def proposals(
+    conn: asyncpg.Connection, state: str | None, code: str | None, limit: int
+) -> list[asyncpg.Record]:
+    """Return proposals by state and code, oldest first."""
+    return await conn.fetch(
+        f"""
+        SELECT {_PROPOSAL_COLUMNS} {_PROPOSAL_FROM}
+        WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR p.code = $2)
+        ORDER BY p.id LIMIT $3
+        """,
+        state,
+        code,
+        limit,
+    )
+
+
+async def pending_withdrawal(conn: asyncpg.Connection, proposal_id: int) -> int | None:
+    """Return the id of a submitted withdrawal of a proposal, if there is one."""
+    return await conn.fetchval(
+        "SELECT id FROM boundary_proposals WHERE withdraws = $1 AND state = 'submitted' LIMIT 1",
+        proposal_id,
+    )
+
+
+async def review_proposal(
+    conn: asyncpg.Connection,
+    proposal_id: int,
+    state: str,
+    reviewer_id: int,
+    comment: str | None,
+    geometry_id: int | None = None,
+) -> None:
+    """Record a review: the new state, who reviewed it, when, why and the geometry it opened."""
+    await conn.execute(
+        """
+        UPDATE boundary_proposals SET state = $2, reviewer_id = $3, reviewed_at = clock_timestamp(),
+               comment = $4, geometry_id = coalesce($5, geometry_id)
+        WHERE id = $1
+        """,
+        proposal_id,
+        state,
+        reviewer_id,
+        comment,
+        geometry_id,
+    )
+
+
+async def mark_withdrawn(conn: asyncpg.Connection, proposal_id: int, by: int) -> None:
+    """Record that a published adjustment was withdrawn by the correction ``by``."""
+    await conn.execute("UPDATE boundary_proposals SET withdrawn_by = $2 WHERE id = $1", proposal_id, by)
+
+
+async def link_geometry(conn: asyncpg.Connection, geometry_id: int, proposal_id: int) -> None:
+    """Point a geometry version at the proposal that opened it."""
+    await conn.execute(
+        "UPDATE division_geometries SET proposal_id = $2 WHERE id = $1", geometry_id, proposal_id
+    )
+
+
+async def geometry_row(conn: asyncpg.Connection, geometry_id: int) -> asyncpg.Record | None:
+    """Return a geometry version's code and period, locked for update."""
+    return await conn.fetchrow(
+        "SELECT id, code, valid_from, valid_to FROM division_geometries WHERE id = $1 FOR UPDATE",
+        geometry_id,
+    )
+
+
+async def withdraw_geometry(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+    """Take a geometry version out of force and give its period back to the one it replaced."""
+    await conn.execute("DELETE FROM division_geometries WHERE id = $1", row["id"])
+    await conn.execute(
+        "UPDATE division_geometries SET valid_to = $3 WHERE code = $1 AND valid_to = $2",
+        row["code"],
+        row["valid_from"],
+        row["valid_to"],
+    )
+
+
+async def audit(conn: asyncpg.Connection, actor_id: int, action: str, detail: dict) -> None:
+    """Append an entry to the platform's audit log."""
+    await conn.execute(
+        "INSERT INTO placename_audit (actor_id, action, detail) VALUES ($1, $2, $3::text::jsonb)",
+        actor_id,
+        action,
+        orjson.dumps(detail).decode(),
     )

@@ -17,7 +17,7 @@ from boundaries import crs as crsmod
 from boundaries import geometry_queries as q
 from boundaries.errors import DivisionNotFound, GeometryNotFound, InvalidInput
 from boundaries.geometry import repair
-from boundaries.service import LineageIndex, check_code
+from boundaries.service import LineageIndex, Node, check_code
 
 UPLOAD = "upload"
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -137,40 +137,60 @@ async def boundary_at(
     return await asyncio.to_thread(feature, row, crs)
 
 
-async def adjust_boundary(
-    conn: asyncpg.Connection, index: LineageIndex, code: str, upload: BoundaryUpload
-) -> bytes:
-    """Close the boundary in force at the effective date and open the uploaded one, atomically."""
+def upload_method(upload: BoundaryUpload) -> str:
+    """Say how an uploaded geometry was stored (its CRS, conversion and repairs)."""
+    method = f"uploaded in {upload.crs}" + (
+        "" if upload.crs in ("wgs84", "cgcs2000") else ", converted to WGS 84"
+    )
+    return method + (", invalid rings repaired" if upload.repaired else "")
+
+
+async def check_adjustment(
+    conn: asyncpg.Connection, index: LineageIndex, code: str, effective: date
+) -> Node:
+    """Return the division version an adjustment of ``code`` from ``effective`` would apply to.
+
+    Raises DivisionNotFound for an unknown code, InvalidInput (``effective``) when the code was
+    not in use that day or the date is not after the start of the current boundary.
+    """
     check_code(code)
     if not index.by_code.get(code):
         raise DivisionNotFound(f"division code {code} is not known in any year")
-    node = index.version_at(code, upload.effective)
+    node = index.version_at(code, effective)
     if node is None:
-        raise InvalidInput("effective", f"division {code} was not in use on {upload.effective}")
-    async with conn.transaction():
-        latest = await q.latest_geometry(conn, code)
-        if latest is not None and upload.effective <= latest["valid_from"]:
-            raise InvalidInput(
-                "effective",
-                f"effective {upload.effective} must be after the start of the current boundary "
-                f"of {code} ({latest['valid_from']})",
-            )
-        await q.close_geometry(conn, code, upload.effective)
-        method = f"uploaded in {upload.crs}" + (
-            "" if upload.crs in ("wgs84", "cgcs2000") else ", converted to WGS 84"
+        raise InvalidInput("effective", f"division {code} was not in use on {effective}")
+    latest = await q.latest_geometry(conn, code)
+    if latest is not None and effective <= latest["valid_from"]:
+        raise InvalidInput(
+            "effective",
+            f"effective {effective} must be after the start of the current boundary "
+            f"of {code} ({latest['valid_from']})",
         )
-        row = {
-            "version_id": node.id,
-            "code": code,
-            "valid_from": upload.effective,
-            "valid_to": node.valid_to,
-            "geom": shapely.to_wkb(upload.geom),
-            "kind": "surveyed",
-            "source": UPLOAD,
-            "vintage": upload.effective.isoformat(),
-            "method": method + (", invalid rings repaired" if upload.repaired else ""),
-            "reason": upload.reason,
-        }
-        await q.insert_geometry(conn, row)
-        created = await q.geometry_at(conn, code, upload.effective)
-    return await asyncio.to_thread(feature, created, "wgs84")
+    return node
+
+
+async def apply_adjustment(
+    conn: asyncpg.Connection, index: LineageIndex, proposal: asyncpg.Record
+) -> int:
+    """Close the boundary in force at the proposal's date and open the proposed one; return its id.
+
+    Runs inside the caller's transaction, so a failure leaves both tables as they were.
+    """
+    code, effective = proposal["code"], proposal["effective"]
+    node = await check_adjustment(conn, index, code, effective)
+    await q.close_geometry(conn, code, effective)
+    row = {
+        "version_id": node.id,
+        "code": code,
+        "valid_from": effective,
+        "valid_to": node.valid_to,
+        "geom": proposal["geom"],
+        "kind": "surveyed",
+        "source": UPLOAD,
+        "vintage": effective.isoformat(),
+        "method": proposal["method"],
+        "reason": proposal["reason"],
+    }
+    geometry_id = await q.insert_geometry(conn, row)
+    await q.link_geometry(conn, geometry_id, proposal["id"])
+    return geometry_id

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 import orjson
@@ -12,8 +12,6 @@ from fastapi.concurrency import run_in_threadpool
 
 from boundaries import models, queries, towns
 from boundaries.errors import BatchTooLarge, InvalidInput
-from boundaries.geometry_models import BoundaryFeature, BoundaryUploadRequest
-from boundaries.geometry_service import adjust_boundary, boundary_at, check_crs, parse_upload
 from boundaries.reverse_requests import parse_csv, parse_json, reverse_batch, reverse_one
 from boundaries.reverse_service import ReverseGeocoder
 from boundaries.service import IndexCache, LineageIndex, chain_out, check_code, check_level
@@ -22,6 +20,10 @@ AtQuery = Annotated[
     str | None,
     Query(description="Date as YYYY (31 Dec), YYYY-MM (month end) or YYYY-MM-DD; default today."),
 ]
+
+
+# Read-only POSTs anyone may send (documented as such), counted as heavy requests.
+PUBLIC_HEAVY = {"x-roles": ["anyone"], "x-heavy": True}
 
 
 def _json(payload) -> Response:
@@ -35,6 +37,7 @@ class DivisionRouter:
 
     get_connection: Callable
     index_cache: IndexCache
+    authorize: Any
     max_batch: int = 10_000
     today: Callable[[], date] = date.today
 
@@ -42,6 +45,7 @@ class DivisionRouter:
         """Return a router with every division endpoint mounted."""
         api = APIRouter(prefix="/v1/divisions", tags=["divisions"])
         Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+        Caller = Annotated[Any, Depends(self.authorize.actor())]  # a bad token is refused (401)
 
         async def index_of(conn: Conn) -> LineageIndex:
             return await self.index_cache.get(conn)
@@ -75,11 +79,12 @@ class DivisionRouter:
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": models.ResolveRequest.model_json_schema()}},
-                }
+                },
+                **PUBLIC_HEAVY,
             },
             responses={413: {"description": "More items than the batch limit"}},
         )
-        async def resolve(request: Request, conn: Conn, index: Index):
+        async def resolve(request: Request, conn: Conn, index: Index, caller: Caller):
             try:
                 body = orjson.loads(await request.body())
             except orjson.JSONDecodeError as exc:
@@ -189,6 +194,7 @@ class ReverseRouter:
 
     get_connection: Callable
     get_geocoder: Callable
+    authorize: Any
     max_points: int = 100_000
     today: Callable[[], date] = date.today
 
@@ -196,6 +202,7 @@ class ReverseRouter:
         """Return a router with the single-point and batch reverse-geocoding endpoints."""
         api = APIRouter(prefix="/v1/reverse", tags=["reverse geocoding"])
         Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+        Caller = Annotated[Any, Depends(self.authorize.actor())]  # a bad token is refused (401)
         Geocoder = Annotated[ReverseGeocoder, Depends(self.get_geocoder)]
 
         @api.get(
@@ -228,7 +235,8 @@ class ReverseRouter:
                         "application/json": {"schema": models.ReverseBatchRequest.model_json_schema()},
                         "text/csv": {"schema": {"type": "string", "example": _CSV_EXAMPLE}},
                     },
-                }
+                },
+                **PUBLIC_HEAVY,
             },
             responses={413: {"description": "More points than the batch limit"}},
         )
@@ -236,6 +244,7 @@ class ReverseRouter:
             request: Request,
             conn: Conn,
             geocoder: Geocoder,
+            caller: Caller,
             at: AtQuery = None,
             crs: CrsQuery = None,
             lon_col: Annotated[str, Query(description="CSV column holding longitudes")] = "lon",
@@ -243,72 +252,11 @@ class ReverseRouter:
         ):
             body = await request.body()
             if "csv" in request.headers.get("content-type", ""):
-                text = body.decode("utf-8-sig", errors="replace")
-                batch = await run_in_threadpool(parse_csv, text, self.max_points, lon_col, lat_col)
+                batch = await run_in_threadpool(parse_csv, body, self.max_points, lon_col, lat_col)
             else:
                 batch, body_at, body_crs = await run_in_threadpool(parse_json, body, self.max_points)
                 at, crs = at or body_at, crs or body_crs
             answer = await reverse_batch(geocoder, conn, batch, at, crs, self.today())
             return await run_in_threadpool(_json, answer)
-
-        return api
-
-
-@dataclass
-class BoundaryRouter:
-    """Builds /v1/divisions/{code}/boundary: a boundary at a date, and boundary adjustments."""
-
-    get_connection: Callable
-    index_cache: IndexCache
-    today: Callable[[], date] = date.today
-
-    def router(self) -> APIRouter:
-        """Return a router with the boundary endpoints mounted."""
-        api = APIRouter(prefix="/v1/divisions", tags=["boundaries"])
-        Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
-        geojson = "application/geo+json"
-
-        @api.get(
-            "/{code}/boundary",
-            response_model=BoundaryFeature,
-            summary="A division's boundary in force at a date, as GeoJSON in the requested CRS",
-            responses={404: {"description": "Unknown code, or no boundary known at that date"}},
-        )
-        async def boundary(
-            code: str,
-            conn: Conn,
-            at: AtQuery = None,
-            crs: Annotated[str | None, Query(description="wgs84 (default), cgcs2000, gcj02 or bd09")] = None,
-        ):
-            index = await self.index_cache.get(conn)
-            when = index.coverage(self.today()).parse(at)
-            body = await boundary_at(conn, index, code, when, check_crs(crs))
-            return Response(body, media_type=geojson)
-
-        @api.post(
-            "/{code}/boundary",
-            status_code=201,
-            response_model=BoundaryFeature,
-            summary="Record a boundary adjustment; the old boundary stays in force before the effective date",
-            openapi_extra={
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": BoundaryUploadRequest.model_json_schema()}},
-                }
-            },
-            responses={
-                404: {"description": "Unknown code"},
-                422: {"description": "Bad input; names the field"},
-            },
-        )
-        async def upload(code: str, request: Request, conn: Conn):
-            try:
-                body = orjson.loads(await request.body())
-            except orjson.JSONDecodeError as exc:
-                raise InvalidInput("body", f"request body is not valid JSON: {exc}") from None
-            checked = await run_in_threadpool(parse_upload, body, self.today())
-            index = await self.index_cache.get(conn)
-            created = await adjust_boundary(conn, index, code, checked)
-            return Response(created, status_code=201, media_type=geojson)
 
         return api

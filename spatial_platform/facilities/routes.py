@@ -4,10 +4,10 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -19,7 +19,7 @@ from placenames import auth
 from spatial_platform.facilities import queries
 from spatial_platform.facilities.errors import InvalidParameter, ProblemTooLarge
 from spatial_platform.facilities.models import KINDS, FacilityList, ImportReport
-from spatial_platform.facilities.readers import CellError, Table, read_table, text
+from spatial_platform.facilities.readers import MAX_ROWS, CellError, Table, read_table, text
 from spatial_platform.facilities.service import geocoder_locator, import_facilities
 from spatial_platform.planning.measures import parse_at
 from spatial_platform.populations.service import import_populations
@@ -51,12 +51,12 @@ def source_name(source: str | None, actor: auth.Actor) -> str:
         raise InvalidParameter("source", f"source {exc}") from None
 
 
-def read_upload(body: bytes, fmt: str) -> Table:
+def read_upload(body: bytes, fmt: str, max_rows: int = MAX_ROWS) -> Table:
     """Write an uploaded file to a temporary file and read it (blocking)."""
     with tempfile.TemporaryDirectory(prefix="sp-upload-") as tmp:
         path = Path(tmp) / f"upload{SUFFIX[fmt]}"
         path.write_bytes(body)
-        return read_table(path)
+        return read_table(path, max_rows)
 
 
 @dataclass
@@ -65,7 +65,9 @@ class CivilAffairsRouter:
 
     get_connection: Callable
     get_geocoder: Callable
+    authorize: Any
     import_max_bytes: int = 200 * 1024 * 1024
+    import_max_rows: int = MAX_ROWS
 
     async def upload(self, request: Request, format: str | None) -> Table:
         """Read the request body as a CSV, GeoJSON or GeoPackage file."""
@@ -77,7 +79,7 @@ class CivilAffairsRouter:
         body = await request.body()
         if len(body) > self.import_max_bytes:
             raise ProblemTooLarge("file", f"upload is {len(body)} bytes; at most {self.import_max_bytes}")
-        return await run_in_threadpool(read_upload, body, fmt)
+        return await run_in_threadpool(read_upload, body, fmt, self.import_max_rows)
 
     def router(self) -> APIRouter:
         """Return the router with the listing and both imports mounted."""
@@ -85,10 +87,7 @@ class CivilAffairsRouter:
         Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
         Geocoder = Annotated[ReverseGeocoder, Depends(self.get_geocoder)]
 
-        async def staff(conn: Conn, authorization: Annotated[str | None, Header()] = None) -> auth.Actor:
-            return auth.require(await auth.actor_from_header(conn, authorization), IMPORT_ROLES)
-
-        Staff = Annotated[auth.Actor, Depends(staff)]
+        Staff = Annotated[auth.Actor, Depends(self.authorize.roles(*IMPORT_ROLES))]
 
         @api.get(
             "/v1/facilities", response_model=FacilityList, summary="Facilities open at a date in a division"
@@ -112,7 +111,11 @@ class CivilAffairsRouter:
             facilities = [{**dict(r), "kind_label": KINDS[r["kind"]]} for r in rows]
             return {"division": code, "at": when, "count": len(facilities), "facilities": facilities}
 
-        @api.post("/v1/facilities/import", response_model=ImportReport, status_code=201)
+        staff_heavy = {"x-roles": list(IMPORT_ROLES), "x-heavy": True}
+
+        @api.post(
+            "/v1/facilities/import", response_model=ImportReport, status_code=201, openapi_extra=staff_heavy
+        )
         async def import_facility_upload(
             request: Request,
             conn: Conn,
@@ -124,19 +127,24 @@ class CivilAffairsRouter:
             source: Source = None,
         ):
             """Import a facility file (body), codes by reverse geocoding; any bad row → nothing changes."""
+            name = source_name(source, actor)  # parameters first, then the (large) body
             table = await self.upload(request, format)
             report = await import_facilities(
                 conn,
                 table,
                 locate=geocoder_locator(geocoder),
-                source=source_name(source, actor),
+                source=name,
                 crs=crs,
                 dry_run=dry_run,
             )
             return JSONResponse(report.model_dump(), status_code=200 if dry_run else 201)
 
         @api.post(
-            "/v1/populations/import", response_model=ImportReport, status_code=201, tags=["populations"]
+            "/v1/populations/import",
+            response_model=ImportReport,
+            status_code=201,
+            tags=["populations"],
+            openapi_extra=staff_heavy,
         )
         async def import_population_upload(
             request: Request,
@@ -147,8 +155,8 @@ class CivilAffairsRouter:
             source: Source = None,
         ):
             """Import population counts by division and year (or grid cells); any bad row → nothing."""
+            name = source_name(source, actor)  # parameters first, then the (large) body
             table = await self.upload(request, format)
-            name = source_name(source, actor)
             report = await import_populations(conn, table, source=name, dry_run=dry_run)
             return JSONResponse(report.model_dump(), status_code=200 if dry_run else 201)
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 import orjson
@@ -10,7 +10,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from placenames.auth import require
+from placenames.models import ROLES
 from spatial_platform.facilities.models import ELDERLY_KINDS
+from spatial_platform.headers import page_policy
 from spatial_platform.planning import measures
 from spatial_platform.planning.context import Options
 
@@ -58,6 +61,7 @@ class PlanningRouter:
     """Builds the /v1/planning router; dependencies and limits are fields so tests can swap them."""
 
     get_connection: Callable
+    authorize: Any
     max_demand_points: int = 100_000
     max_candidates: int = 500
     siting_max_demand: int = 5_000
@@ -74,6 +78,8 @@ class PlanningRouter:
         """Return a router with every planning endpoint mounted."""
         api = APIRouter(prefix="/v1/planning", tags=["planning"])
         Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+        Caller = Annotated[Any, Depends(self.authorize.actor())]
+        heavy = {"x-heavy": True}
 
         @api.get(
             "/coverage", summary="Share of the older population within a radius of a facility, per division"
@@ -123,8 +129,15 @@ class PlanningRouter:
             result = await measures.access_for(conn, division, at, options, decay, sigma, per, self.max_cells)
             return _json(result)
 
-        @api.post("/sites", summary="Suggest p new sites by maximal covering (MCLP) or p-median")
-        async def sites(body: SitesRequest, conn: Conn):
+        @api.post(
+            "/sites",
+            summary="Suggest p new sites by maximal covering (MCLP) or p-median",
+            description="Anyone may use the `highs` engine; the slower spopt engines need an API token.",
+            openapi_extra={**heavy, "x-roles": ["anyone"]},
+        )
+        async def sites(body: SitesRequest, conn: Conn, caller: Caller):
+            if body.engine != "highs":
+                require(caller, ROLES)  # the slow cross-check engines only for known clients
             options = self.options(
                 body.band, tuple(body.kinds) if body.kinds else ELDERLY_KINDS, body.radius, None
             )
@@ -144,7 +157,12 @@ class PlanningRouter:
             )
             return _json(result)
 
-        @api.get("/map", response_class=HTMLResponse, summary="Folium map of the area at a date")
+        @api.get(
+            "/map",
+            response_class=HTMLResponse,
+            summary="Folium map of the area at a date",
+            openapi_extra=heavy,
+        )
         async def planning_map(
             conn: Conn,
             division: Division,
@@ -156,6 +174,7 @@ class PlanningRouter:
             ] = 5,
         ):
             page = await measures.planning_map(conn, division, at, radius=radius, suggest=suggest, band=band)
-            return HTMLResponse(page)
+            # Its own policy: the folium page loads Leaflet from CDNs and runs inline scripts.
+            return HTMLResponse(page, headers={"Content-Security-Policy": page_policy(page)})
 
         return api

@@ -85,7 +85,7 @@ async def test_dates_in_the_same_validity_epoch_share_one_cached_tile(client, bo
     assert a.headers["etag"] == b.headers["etag"]
 
 
-async def test_an_uploaded_boundary_shows_on_the_next_request(client, boundaries_loaded):
+async def test_a_published_boundary_shows_on_the_next_request(client, boundaries_loaded, as_user):
     url = "/tiles/divisions/{}/{}/{}.mvt".format(*CHANGSHA_Z7)
     before = await client.get(url)
     synthetic = {
@@ -95,8 +95,12 @@ async def test_an_uploaded_boundary_shows_on_the_next_request(client, boundaries
     r = await client.post(
         "/v1/divisions/430104/boundary",
         json={"geometry": synthetic, "effective": "2025-01-01", "reason": "test"},
+        headers=as_user("alice"),
     )
-    assert r.status_code in (200, 201), r.text
+    assert r.status_code == 201, r.text
+    assert (await client.get(url)).content == before.content  # proposed, not yet in force
+    published = await client.post(f"/v1/boundary-proposals/{r.json()['id']}/publish", headers=as_user("bob"))
+    assert published.status_code == 200, published.text
     after = await client.get(url)
     assert after.headers["etag"] != before.headers["etag"]
     assert after.content != before.content
