@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,8 +60,12 @@ def _row_data(row: dict) -> dict:
     """Pick the editable fields of a file row, with codes as text and name lists parsed."""
     data = {k: row.get(k) for k in EDITABLE_FIELDS if row.get(k) is not None}
     for key in ("division_code", "parent_code", "code"):
-        if isinstance(data.get(key), int | float):
-            data[key] = str(int(data[key]))
+        value = data.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # a whole number (a code a spreadsheet stored as a number) becomes its digits; anything
+            # else (1.5, inf, nan) stays a number so the check names the field instead of failing
+            whole = isinstance(value, int) or (math.isfinite(value) and value == int(value))
+            data[key] = str(int(value)) if whole else value
     for key in ("former_names", "aliases"):
         if key in data:
             try:
@@ -161,9 +166,8 @@ async def import_rows(
             return ImportResult(len(rows), 0, True, [], ignored)
         ids = await _write(conn, actor, contents, f"imported from {source}", progress)
         span = [ids[0], ids[-1]] if ids else []
-        await queries.audit(
-            conn, actor.id, "import", detail={"source": source, "rows": len(ids), "ids": span}
-        )
+        detail = {"source": source, "rows": len(ids), "ids": span}
+        await queries.audit(conn, actor.id, "import", detail=detail, token_id=actor.token_id)
     return ImportResult(len(rows), len(ids), False, ids, ignored)
 
 
@@ -211,19 +215,45 @@ async def _write(
 
 
 async def published_rows(
-    conn: asyncpg.Connection, division: str | None = None, category: str | None = None
+    conn: asyncpg.Connection,
+    division: str | None = None,
+    category: str | None = None,
+    after: int = 0,
+    limit: int | None = None,
 ) -> list[dict]:
-    """Return every published record (optionally within a division or of a category) for export."""
+    """Return published records (optionally within a division or of a category) for export.
+
+    ``after`` and ``limit`` page through them by id, so an export never holds them all at once.
+    """
     prefix = division_prefix(division)
     rows = await conn.fetch(
         f"""
         SELECT p.id, p.published_version AS version, {queries.READ.format(t="p")}, p.division_path
         FROM placenames p
-        WHERE p.public_status = 'published'
+        WHERE p.public_status = 'published' AND p.id > $3
           AND ($1::text IS NULL OR p.within_code LIKE $1 || '%') AND ($2::text IS NULL OR p.category = $2)
-        ORDER BY p.id
+        ORDER BY p.id LIMIT $4
         """,
         prefix,
         category,
+        after,
+        limit,
     )
     return [{k: v for k, v in queries.decode(r).items() if k != "syllables"} for r in rows]
+
+
+async def published_has_multi(
+    conn: asyncpg.Connection, division: str | None = None, category: str | None = None
+) -> bool:
+    """Whether any published record an export selects has a multi-part geometry."""
+    return await conn.fetchval(
+        """
+        SELECT EXISTS (
+            SELECT 1 FROM placenames p
+            WHERE p.public_status = 'published' AND ST_GeometryType(p.geom) LIKE 'ST_Multi%'
+              AND ($1::text IS NULL OR p.within_code LIKE $1 || '%') AND ($2::text IS NULL OR p.category = $2)
+        )
+        """,
+        division_prefix(division),
+        category,
+    )

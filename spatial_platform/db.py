@@ -1,7 +1,8 @@
 """Connection pool and Alembic migrations for the PostGIS database."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,6 +13,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
+
+from spatial_platform.errors import ServiceUnavailable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
@@ -27,9 +30,49 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-async def create_pool(dsn: str, min_size: int, max_size: int) -> asyncpg.Pool:
-    """Open an asyncpg pool whose json/jsonb values are (de)serialised with orjson."""
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+async def create_pool(
+    dsn: str, min_size: int, max_size: int, statement_timeout_ms: int | None = None
+) -> asyncpg.Pool:
+    """Open an asyncpg pool whose json/jsonb values are (de)serialised with orjson.
+
+    With ``statement_timeout_ms`` every statement on the pool's connections is cancelled by the
+    server past that many milliseconds (and an idle transaction is ended after twice that).
+    """
+    server_settings = {}
+    if statement_timeout_ms:
+        server_settings = {
+            "statement_timeout": str(statement_timeout_ms),
+            "idle_in_transaction_session_timeout": str(2 * statement_timeout_ms),
+        }
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, server_settings=server_settings
+    )
+
+
+class BoundedPool:
+    """A pool whose ``acquire()`` waits at most ``timeout`` seconds, then raises ServiceUnavailable."""
+
+    def __init__(self, pool: asyncpg.Pool, timeout: float) -> None:
+        self.pool = pool
+        self.timeout = timeout
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        """Lend a connection, or answer 503 when none is free within the timeout."""
+        try:
+            conn = await self.pool.acquire(timeout=self.timeout)
+        except TimeoutError:
+            raise ServiceUnavailable(
+                f"every database connection is busy (waited {self.timeout:g} s); retry shortly"
+            ) from None
+        try:
+            yield conn
+        finally:
+            await self.pool.release(conn)
+
+    async def close(self) -> None:
+        """Close the underlying pool."""
+        await self.pool.close()
 
 
 def alembic_config(sqlalchemy_url: str) -> Config:

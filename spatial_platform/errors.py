@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -9,17 +12,47 @@ from boundaries.errors import (
     BatchTooLarge,
     BoundariesError,
     DivisionNotFound,
+    Forbidden,
     GeometryNotFound,
     InvalidInput,
     MissingDataset,
     PointNotInDivision,
+    ProposalConflict,
+    ProposalNotFound,
     SourceDataError,
 )
 from placenames import errors as pn
 from spatial_platform.facilities import errors as ca
 from tile_server.errors import InvalidTileAddress, TileError, TileOutOfRange, UnknownLayer
 
+log = logging.getLogger("spatial_platform")
+
+
+class ServiceUnavailable(Exception):
+    """The server cannot answer now (database down or busy, too many heavy requests); retry later."""
+
+    field: str | None = None
+    body: dict | None = None
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+# Errors of the database driver that mean "not now" rather than "wrong": the server is down,
+# restarting, shut the connection, or a statement ran past statement_timeout.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.QueryCanceledError,
+)
+
 STATUS_CODES: dict[type[Exception], int] = {
+    ServiceUnavailable: 503,
     ca.InvalidParameter: 422,
     ca.ImportRejected: 422,
     ca.UnreadableFile: 422,
@@ -32,6 +65,9 @@ STATUS_CODES: dict[type[Exception], int] = {
     PointNotInDivision: 404,
     BatchTooLarge: 413,
     MissingDataset: 409,
+    Forbidden: 403,
+    ProposalNotFound: 404,
+    ProposalConflict: 409,
     SourceDataError: 500,
     BoundariesError: 400,
     InvalidTileAddress: 422,
@@ -48,6 +84,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     pn.DuplicateName: 409,
     pn.InvalidTransition: 409,
     pn.RateLimited: 429,
+    pn.PayloadTooLarge: 413,
     pn.PlacenamesError: 400,
 }
 
@@ -66,10 +103,32 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     if field := getattr(exc, "field", None):
         body["field"] = field
     body.update(getattr(exc, "body", None) or {})
-    return JSONResponse(body, status_code=status_for(exc), headers=getattr(exc, "headers", None))
+    status = status_for(exc)
+    if status >= 500:
+        log.error("%d %s %s: %s", status, request.method, request.url.path, exc, exc_info=status == 500)
+    return JSONResponse(body, status_code=status, headers=getattr(exc, "headers", None))
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """Answer 503 with Retry-After when the database cannot be reached or a statement timed out."""
+    if isinstance(exc, asyncpg.QueryCanceledError):
+        detail = "the request took longer than the database statement timeout; narrow it or retry later"
+    else:
+        detail = "the database is unavailable; retry shortly"
+    log.warning("503 %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """Log an unexpected error with its traceback and answer a JSON 500 (never a bare text page)."""
+    log.error("500 %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "internal server error; it has been logged"}, status_code=500)
 
 
 def add_exception_handlers(app: FastAPI) -> None:
-    """Register the handler for every domain error class in the table."""
+    """Register the handler for every domain error class in the table, outages and the rest."""
     for cls in STATUS_CODES:
         app.add_exception_handler(cls, _handle)
+    for cls in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(cls, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)
