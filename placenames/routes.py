@@ -1,9 +1,8 @@
 """HTTP routes of the place-name register; the package's only FastAPI import."""
 
-import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -11,11 +10,14 @@ from typing import Annotated
 import asyncpg
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.security import HTTPBearer
 from starlette.background import BackgroundTask
 
 from placenames import auth, bulk, files, models, queries, search, service
+from placenames import export as export_
 from placenames.errors import InvalidPlacename, PayloadTooLarge
 from placenames.ratelimit import TokenBuckets
 
@@ -61,26 +63,71 @@ def parse_at(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="An API token (`spatial-platform users token NAME`); its user's role decides what it may do.",
+)
+
+
+def roles_doc(*roles: str) -> dict:
+    """OpenAPI extension naming who may call an operation (``anyone`` for public ones)."""
+    return {"x-roles": list(roles)}
+
+
+@dataclass
+class Authorizer:
+    """FastAPI dependencies for the caller of a request, built on the register's users and tokens."""
+
+    get_connection: Callable
+
+    def actor(self) -> Callable:
+        """A dependency returning the caller (None without a token; 401 for a bad or revoked one)."""
+        Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+
+        async def current_actor(request: Request, conn: Conn, _: Annotated[object, Depends(_BEARER)] = None):
+            return await auth.actor_from_header(conn, request.headers.get("authorization"))
+
+        return current_actor
+
+    def roles(self, *roles: str) -> Callable:
+        """A dependency returning the caller if their role is one of ``roles`` (else 401 or 403)."""
+        current = self.actor()
+
+        async def actor_with_role(actor: Annotated[auth.Actor | None, Depends(current)]) -> auth.Actor:
+            return auth.require(actor, roles)
+
+        return actor_with_role
+
+
+RecordId = Annotated[int, PathParam(ge=1, le=9_223_372_036_854_775_807, description="Record id")]
+VersionNumber = Annotated[int, PathParam(ge=1, le=2_147_483_647, description="Version number")]
+FromVersion = Annotated[int, Query(alias="from", ge=1, le=2_147_483_647)]
+ToVersion = Annotated[int, Query(alias="to", ge=1, le=2_147_483_647)]
+
+
 @dataclass
 class PlacenameRouter:
     """Builds the /v1/placenames router; dependencies are fields so tests can swap them."""
 
     get_connection: Callable
     limiter: TokenBuckets
+    get_pool: Callable = field(default=lambda request: request.app.state.pool)
     name_max: int = 50
     max_limit: int = 100
     import_max_bytes: int = 200 * 1024 * 1024
+    import_max_rows: int = files.MAX_ROWS
+    import_max_expanded_bytes: int = files.MAX_EXPANDED_BYTES
 
     def router(self) -> APIRouter:
         """Return a router with every place-name endpoint mounted."""
         api = APIRouter(prefix="/v1/placenames", tags=["placenames"])
         Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
 
-        async def actor_of(conn: Conn, authorization: Annotated[str | None, Header()] = None):
-            return await auth.actor_from_header(conn, authorization)
+        actor_of = Authorizer(self.get_connection).actor()
 
         async def limited(request: Request) -> None:  # async: the buckets stay on the event loop
-            self.limiter.take(request.client.host if request.client else "unknown")
+            self.limiter.take_for(request)
 
         Actor = Annotated[auth.Actor | None, Depends(actor_of)]
         Limited = Depends(limited)
@@ -105,29 +152,40 @@ class PlacenameRouter:
             hits = await search.search(conn, query, suggest=True)
             return _json({"query": query.text, "count": len(hits), "results": hits})
 
-        @api.get("/export", dependencies=[Limited], response_class=FileResponse)
+        @api.get(
+            "/export", dependencies=[Limited], response_class=FileResponse, openapi_extra={"x-heavy": True}
+        )
         async def export(
-            conn: Conn, format: str = "geojson", division: str | None = None, category: str | None = None
+            request: Request,
+            format: str = "geojson",
+            division: str | None = None,
+            category: str | None = None,
         ):
-            """Download published records as CSV, GeoJSON, GeoPackage or a zipped Shapefile."""
+            """Download published records as CSV, GeoJSON, GeoPackage or a zipped Shapefile.
+
+            CSV and GeoJSON stream as they are read; in CSV a text cell starting with = + - @
+            (or tab, carriage return) gets a leading ``'`` so spreadsheets do not run it.
+            """
             fmt = files.format_of(Path("export"), format)
-            rows = await bulk.published_rows(conn, division, category)
-            handle, name = tempfile.mkstemp(suffix=files.FORMATS[fmt], prefix="placenames-")
-            os.close(handle)
-            os.unlink(name)
-            try:
-                await run_in_threadpool(files.write_rows, rows, fmt, Path(name))
-            except BaseException:
-                Path(name).unlink(missing_ok=True)
-                raise
+            search.division_prefix(division)  # a bad division code is refused before anything is sent
+            pool = self.get_pool(request)
+            disposition = {"Content-Disposition": f'attachment; filename="placenames{files.FORMATS[fmt]}"'}
+            if fmt in ("csv", "geojson"):
+                body = export_.stream(pool, fmt, division, category)
+                return StreamingResponse(body, media_type=files.MEDIA_TYPES[fmt], headers=disposition)
+            path = await export_.to_file(pool, fmt, division, category)
             return FileResponse(
-                name,
+                path,
                 media_type=files.MEDIA_TYPES[fmt],
                 filename=f"placenames{files.FORMATS[fmt]}",
-                background=BackgroundTask(os.unlink, name),
+                background=BackgroundTask(path.unlink, missing_ok=True),
             )
 
-        @api.post("/import", response_model=models.ImportReport)
+        @api.post(
+            "/import",
+            response_model=models.ImportReport,
+            openapi_extra={**roles_doc(*models.STAFF), "x-heavy": True},
+        )
         async def import_file(
             request: Request, conn: Conn, actor: Actor, format: str | None = None, dry_run: bool = False
         ):
@@ -138,7 +196,9 @@ class PlacenameRouter:
             body = await request.body()
             if len(body) > self.import_max_bytes:
                 raise PayloadTooLarge(f"upload is {len(body)} bytes; at most {self.import_max_bytes}")
-            rows = await run_in_threadpool(_read_upload, body, fmt)
+            rows = await run_in_threadpool(
+                _read_upload, body, fmt, self.import_max_rows, self.import_max_expanded_bytes
+            )
             result = await bulk.import_rows(
                 conn, actor, rows, dry_run=dry_run, source=f"upload ({fmt})", name_max=self.name_max
             )
@@ -153,20 +213,22 @@ class PlacenameRouter:
             rows = await queries.queue(conn, state, min(max(limit, 1), 1000))
             return _json({"state": state, "count": len(rows), "records": [dict(r) for r in rows]})
 
-        @api.post("", response_model=models.Placename, status_code=201, openapi_extra=BODY)
+        staff_body = {**BODY, **roles_doc(*models.STAFF)}
+
+        @api.post("", response_model=models.Placename, status_code=201, openapi_extra=staff_body)
         async def create(request: Request, conn: Conn, actor: Actor):
             """Create a draft record (editor, reviewer or admin)."""
             record = await service.create(conn, actor, await _body(request), self.name_max)
             return _record(record, 201)
 
         @api.get("/{record_id}", response_model=models.Placename, dependencies=[Limited])
-        async def read(record_id: int, conn: Conn, actor: Actor, at: str | None = None):
+        async def read(record_id: RecordId, conn: Conn, actor: Actor, at: str | None = None):
             """A record: the published version for the public, the latest for staff, or as of ``at``."""
             return _record(await service.read(conn, actor, record_id, parse_at(at)))
 
-        @api.patch("/{record_id}", response_model=models.Placename, openapi_extra=BODY)
+        @api.patch("/{record_id}", response_model=models.Placename, openapi_extra=staff_body)
         async def update(
-            record_id: int, request: Request, conn: Conn, actor: Actor, if_match: IfMatch = None
+            record_id: RecordId, request: Request, conn: Conn, actor: Actor, if_match: IfMatch = None
         ):
             """Change fields (with a ``reason``) on top of the version in If-Match."""
             body = await _body(request)
@@ -174,7 +236,7 @@ class PlacenameRouter:
 
         def _transition(action: str):
             async def endpoint(
-                record_id: int, request: Request, conn: Conn, actor: Actor, if_match: IfMatch = None
+                record_id: RecordId, request: Request, conn: Conn, actor: Actor, if_match: IfMatch = None
             ):
                 body = await _body(request, required=False)
                 reason = body.get("reason", body.get("comment"))
@@ -193,32 +255,33 @@ class PlacenameRouter:
                 methods=["POST"],
                 response_model=models.Placename,
                 summary=f"{action.capitalize()} the version in If-Match",
+                openapi_extra=roles_doc(*service.TRANSITIONS[action][0]),
             )
 
         @api.get("/{record_id}/history", response_model=models.History, dependencies=[Limited])
-        async def history(record_id: int, conn: Conn, actor: Actor):
+        async def history(record_id: RecordId, conn: Conn, actor: Actor):
             """Every version (the public sees published ones) with who, when and why."""
             return _json({"id": record_id, "versions": await service.history(conn, actor, record_id)})
 
         @api.get("/{record_id}/versions/{number}", response_model=models.Placename, dependencies=[Limited])
-        async def one_version(record_id: int, number: int, conn: Conn, actor: Actor):
+        async def one_version(record_id: RecordId, number: VersionNumber, conn: Conn, actor: Actor):
             """One version of a record."""
             return _record(await service.read(conn, actor, record_id, number=number))
 
         @api.get("/{record_id}/compare", response_model=models.Comparison, dependencies=[Limited])
         async def compare(
-            record_id: int,
+            record_id: RecordId,
             conn: Conn,
             actor: Actor,
-            old: Annotated[int, Query(alias="from")],
-            new: Annotated[int, Query(alias="to")],
+            old: FromVersion,
+            new: ToVersion,
         ):
             """The fields that differ between two versions."""
             changes = await service.compare(conn, actor, record_id, old, new)
             return _json({"id": record_id, "old_version": old, "new_version": new, "changes": changes})
 
         @api.get("/{record_id}/audit")
-        async def audit(record_id: int, conn: Conn, actor: Actor):
+        async def audit(record_id: RecordId, conn: Conn, actor: Actor):
             """The audit log of one record (staff only)."""
             auth.require(actor, models.STAFF)
             entries = await queries.audit_entries(conn, record_id)
@@ -242,9 +305,9 @@ async def _body(request: Request, required: bool = True) -> dict:
     return body
 
 
-def _read_upload(body: bytes, fmt: str) -> list[dict]:
+def _read_upload(body: bytes, fmt: str, max_rows: int, max_expanded_bytes: int) -> list[dict]:
     """Write an upload to a temporary file and read its rows (blocking)."""
     with tempfile.TemporaryDirectory(prefix="placenames-import-") as folder:
         path = Path(folder) / f"upload{files.FORMATS[fmt]}"
         path.write_bytes(body)
-        return files.read_rows(path, fmt)
+        return files.read_rows(path, fmt, max_rows, max_expanded_bytes)

@@ -50,12 +50,13 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ] || [ ! -x .venv/bin/spat
     echo "$WANT" >"$STAMP"
 fi
 
-# --- web map: MapLibre GL JS from the npm registry (package.json), served by the app ----------
-if [ ! -f node_modules/maplibre-gl/dist/maplibre-gl.js ]; then
+# --- web map and API docs: MapLibre GL JS and Swagger UI from the npm registry (package.json) --
+if [ ! -f node_modules/maplibre-gl/dist/maplibre-gl.js ] \
+    || [ ! -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ]; then
     if ! command -v npm >/dev/null 2>&1; then
         apt_install nodejs npm
     fi
-    echo "setup: installing the web map's front-end packages with npm"
+    echo "setup: installing the web map's and API docs' front-end packages with npm"
     npm install --no-audit --no-fund --no-package-lock --silent >/dev/null 2>&1 || {
         echo "setup: npm install failed" >&2
         exit 1

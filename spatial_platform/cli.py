@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from boundaries.errors import SourceDataError
 from spatial_platform import db as database
+from spatial_platform.backup import revisions
 from spatial_platform.cli_boundaries import boundaries, ingest_boundaries_command
 from spatial_platform.cli_geocode import geocode_command
 from spatial_platform.cli_placenames import placenames, users
@@ -90,6 +91,10 @@ def start() -> None:
         cluster = EmbeddedCluster(settings)
         cluster.start()
         info = cluster.status()
+    if cluster.migrated_to_password:
+        typer.echo(f"Moved the cluster from trust to password authentication ({info['password_file']})")
+    elif info["auth"] == "trust":
+        typer.echo("The running cluster still trusts local logins: restart it (db stop; db start)", err=True)
     typer.echo(f"PostgreSQL: running (pid {info.get('pid')}) on 127.0.0.1:{info['port']}")
     typer.echo(f"DSN: {info['dsn']}")
 
@@ -118,6 +123,7 @@ def status() -> None:
         typer.echo(f"PostgreSQL: {state}")
         typer.echo(f"Data directory: {info['pgdata']}")
         typer.echo(f"Port: {info['port']}")
+        typer.echo(f"Authentication: {info['auth'] or '-'} (password in {info['password_file']})")
         typer.echo(f"DSN: {info['dsn']}")
         return
     typer.echo(f"External server: {_redacted(settings)}")
@@ -134,8 +140,53 @@ def upgrade() -> None:
     settings = database_settings()
     with user_errors():
         ensure_ready(settings)
-        revision = database.current_revision(settings.sqlalchemy_url())
+        revision = revisions(settings.sqlalchemy_url())
     typer.echo(f"Database {settings.database_name} is at revision {revision or '(none)'}")
+
+
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database", help="Database name (default: the application's).")
+]
+
+
+@db.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Backup file to write (pg_dump custom format).")],
+    database_name: DatabaseOption = None,
+) -> None:
+    """Back up the database (schema, data and migration revision) with pg_dump -Fc."""
+    from spatial_platform.backup import backup
+
+    settings = database_settings()
+    with user_errors():
+        if settings.embedded:
+            EmbeddedCluster(settings).start()
+        written = backup(settings, file, database_name)
+    size = written.stat().st_size / 1e6
+    typer.echo(f"backed up {database_name or settings.database_name} to {written} ({size:.1f} MB)")
+
+
+@db.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A file written by `db backup` (pg_dump -Fc).")],
+    database_name: DatabaseOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Drop and replace the database if it is not empty.")
+    ] = False,
+) -> None:
+    """Restore a backup into a new or empty database (a non-empty one only with --force), then migrate it."""
+    from spatial_platform.backup import restore
+
+    settings = database_settings()
+    with user_errors():
+        if settings.embedded:
+            EmbeddedCluster(settings).start()
+        report = restore(settings, file, database_name, force)
+    verb = "replaced" if report.replaced else "restored into"
+    typer.echo(
+        f"{verb} database {report.database} from {file} (backup at revision {report.restored_revision}, "
+        f"now at {report.revision})"
+    )
 
 
 @ingest.command("areacodes")
@@ -188,4 +239,12 @@ def serve(
     with user_errors():
         ensure_ready(settings)
     app_ = create_app(settings, ApiSettings())
-    uvicorn.run(app_, host=host or server.host, port=port or server.port)
+    # uvicorn trusts X-Forwarded-* from 127.0.0.1 by default; only SP_TRUSTED_PROXIES may set them.
+    trusted = server.trusted_proxies.strip()
+    uvicorn.run(
+        app_,
+        host=host or server.host,
+        port=port or server.port,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )

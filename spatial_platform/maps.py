@@ -121,19 +121,20 @@ def build_map(ctx: Context, sites: list[dict] | None = None) -> folium.Map:
             },
         ).add_to(fmap)
     points = _facility_features(ctx)
-    folium.GeoJson(
-        points,
-        name=f"service radius {ctx.options.radius:g} m",
-        marker=folium.Circle(radius=ctx.options.radius, fill=False, weight=1, opacity=0.4),
-        style_function=lambda f: {"color": f["properties"]["colour"]},
-    ).add_to(fmap)
-    folium.GeoJson(
-        points,
-        name="facilities (size = beds)",
-        marker=folium.CircleMarker(fill=True, fill_opacity=0.8, weight=1),
-        style_function=lambda f: {"color": f["properties"]["colour"], "radius": f["properties"]["size"]},
-        tooltip=folium.GeoJsonTooltip(["name", "kind", "beds", "opened"], ["", "kind", "beds", "opened"]),
-    ).add_to(fmap)
+    if points["features"]:  # folium's tooltip refuses a collection without the fields it names
+        folium.GeoJson(
+            points,
+            name=f"service radius {ctx.options.radius:g} m",
+            marker=folium.Circle(radius=ctx.options.radius, fill=False, weight=1, opacity=0.4),
+            style_function=lambda f: {"color": f["properties"]["colour"]},
+        ).add_to(fmap)
+        folium.GeoJson(
+            points,
+            name="facilities (size = beds)",
+            marker=folium.CircleMarker(fill=True, fill_opacity=0.8, weight=1),
+            style_function=lambda f: {"color": f["properties"]["colour"], "radius": f["properties"]["size"]},
+            tooltip=folium.GeoJsonTooltip(["name", "kind", "beds", "opened"], ["", "kind", "beds", "opened"]),
+        ).add_to(fmap)
     if sites:
         suggested = folium.FeatureGroup(name="suggested sites", show=True)
         for s in sites:

@@ -1,10 +1,23 @@
 """Environment-driven settings, one class per concern (instantiate where needed)."""
 
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+from spatial_platform.pgauth import PASSWORD_FILE, read_secret
+
+
+def _project_dir() -> Path:
+    """The checkout this package runs from (it holds pyproject.toml), else the working directory.
+
+    The data directory defaults to ``.spatial-platform`` there, so the CLI, the server and
+    notebooks find the same embedded cluster and password wherever they are started from.
+    """
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
 
 
 class DatabaseSettings(BaseSettings):
@@ -15,12 +28,14 @@ class DatabaseSettings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "SP_DATABASE_URL")
     )
-    data_dir: Path = Path(".spatial-platform")
+    data_dir: Path = Field(default_factory=lambda: _project_dir() / ".spatial-platform")
     db_port: int = 55432
     db_name: str = "spatial_platform"
     pg_bin: Path = Path("/usr/lib/postgresql/15/bin")
     pool_min: int = 2
     pool_max: int = 10
+    acquire_timeout: float = Field(5.0, gt=0, description="Seconds a request waits for a connection")
+    statement_timeout_ms: int = Field(30_000, ge=0, description="Server-side limit per statement (0: none)")
 
     @field_validator("database_url")
     @classmethod
@@ -41,6 +56,15 @@ class DatabaseSettings(BaseSettings):
             return self.db_name
         return make_url(self.database_url).database or self.db_name
 
+    @property
+    def password_file(self) -> Path:
+        """The embedded cluster's generated password (mode 0600, in the data directory)."""
+        return self.data_dir.expanduser().resolve() / PASSWORD_FILE
+
+    def embedded_password(self) -> str | None:
+        """Read the embedded cluster's password (None before it exists, e.g. an old trust cluster)."""
+        return read_secret(self.password_file)
+
     def dsn(self, db_name: str | None = None) -> str:
         """Return the libpq/asyncpg URL, optionally for another database on the same server."""
         return self._url("postgresql", db_name)
@@ -51,7 +75,9 @@ class DatabaseSettings(BaseSettings):
 
     def _url(self, scheme: str, db_name: str | None) -> str:
         if self.database_url is None:
-            return f"{scheme}://postgres@127.0.0.1:{self.db_port}/{db_name or self.db_name}"
+            password = self.embedded_password()
+            login = f"postgres:{quote(password, safe='')}" if password else "postgres"
+            return f"{scheme}://{login}@127.0.0.1:{self.db_port}/{db_name or self.db_name}"
         url = make_url(self.database_url).set(drivername=scheme)
         if db_name is not None:
             url = url.set(database=db_name)
@@ -65,6 +91,11 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed "
+        "(SP_TRUSTED_PROXIES; default none: the direct peer is the client)",
+    )
 
 
 class AreacodesSettings(BaseSettings):
@@ -76,11 +107,19 @@ class AreacodesSettings(BaseSettings):
 
 
 class ApiSettings(BaseSettings):
-    """Limits and behaviour of the HTTP API."""
+    """Limits and behaviour of the HTTP API: batch size, request bodies and heavy requests."""
 
     model_config = SettingsConfigDict(env_prefix="SP_")
 
     resolve_max_items: int = 10_000
+    import_max_rows: int = Field(
+        1_000_000, ge=1, description="Rows (features) a facility or population upload may hold"
+    )
+    max_body_bytes: int = Field(200 * 1024 * 1024, gt=0, description="Largest request body accepted")
+    body_timeout: float = Field(60.0, gt=0, description="Seconds a client may take to send its body")
+    body_idle_timeout: float = Field(10.0, gt=0, description="Longest pause between two body chunks")
+    heavy_max_concurrent: int = Field(4, ge=1, description="Heavy requests at once in this process")
+    heavy_max_per_client: int = Field(2, ge=1, description="Heavy requests at once per client")
 
 
 class MapSettings(BaseSettings):
@@ -103,6 +142,11 @@ class PlacenamesSettings(BaseSettings):
     search_max_limit: int = 100
     name_max_length: int = 50
     import_max_bytes: int = 200 * 1024 * 1024
+    import_max_rows: int = Field(1_000_000, ge=1, description="Rows (features) an import file may hold")
+    import_max_expanded_bytes: int = Field(
+        1024 * 1024 * 1024, ge=1, description="Bytes a zipped shapefile upload may expand to"
+    )
+    token_ttl_days: int = Field(90, ge=1, description="Days an API token stays valid after it is issued")
 
 
 class ReverseSettings(BaseSettings):

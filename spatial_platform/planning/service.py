@@ -74,9 +74,10 @@ def measure_access(ctx: Context, decay: str, sigma: float | None, per: str, max_
     scores = accessibility.two_step_fca(ctx.demand, supply, radius, decay, sigma)
     inputs = {**ctx.inputs(), "decay": decay, "sigma_m": (sigma or radius / 2) if decay != "none" else None}
     inputs["supply"] = "beds (capacity where beds are missing)"
+    mean = _weighted(ctx.demand["weight"], scores)  # None without any older residents
     out = {
         "inputs": inputs,
-        "totals": {"access_per_1000": _weighted(ctx.demand["weight"], scores) * 1000},
+        "totals": {"access_per_1000": None if mean is None else mean * 1000},
         "divisions": _rows(_with_units(ctx, accessibility.by_division(ctx.demand, scores))),
         "notes": ctx.notes,
     }

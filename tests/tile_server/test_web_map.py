@@ -53,7 +53,7 @@ def page(server):
         page.tile_urls = []
         page.on("request", lambda r: page.tile_urls.append(r.url) if "/tiles/" in r.url else None)
         page.goto(server + "/")
-        page.wait_for_function("window.map && window.map.loaded()", timeout=60_000)
+        page.wait_for_function("() => window.map && window.map.loaded()", timeout=60_000)
         yield page
         browser.close()
 
@@ -87,7 +87,7 @@ def test_searching_yuelu_and_picking_it_flies_there(page):
                           && !window.map.isMoving(); }""",
         timeout=30_000,
     )
-    page.wait_for_function("window.map.areTilesLoaded()", timeout=30_000)
+    page.wait_for_function("() => window.map.areTilesLoaded()", timeout=30_000)
     assert page.evaluate("window.map.getZoom()") > 7
     assert canvas_is_drawn(page)
 
@@ -95,7 +95,7 @@ def test_searching_yuelu_and_picking_it_flies_there(page):
 def test_the_year_slider_requests_tiles_as_of_that_year(page):
     page.tile_urls.clear()
     page.eval_on_selector("#year", "el => { el.value = '1995'; el.dispatchEvent(new Event('input')); }")
-    page.wait_for_function("window.map.areTilesLoaded()", timeout=30_000)
+    page.wait_for_function("() => window.map.areTilesLoaded()", timeout=30_000)
     page.wait_for_timeout(500)
     assert any("at=1995" in url for url in page.tile_urls), page.tile_urls[:5]
     assert page.inner_text("#year-label") == "1995"
@@ -104,7 +104,7 @@ def test_the_year_slider_requests_tiles_as_of_that_year(page):
 def test_ticking_an_overlay_draws_its_tiles_as_of_the_year(page):
     page.tile_urls.clear()
     page.check("#population-box")
-    page.wait_for_function("window.map.areTilesLoaded()", timeout=30_000)
+    page.wait_for_function("() => window.map.areTilesLoaded()", timeout=30_000)
     page.wait_for_timeout(500)
     year = page.inner_text("#year-label")
     assert page.evaluate("window.map.getLayoutProperty('population-fill', 'visibility')") == "visible"
