@@ -1,1 +1,87 @@
-"""Division codes over time: versions, lineage, geometry and the division API."""
+"""Division codes over time: versions, lineage, geometry and the division API.
+
+Other packages import what they need from here (``from boundaries import check_code``), never
+from the modules inside, so the package can arrange its modules freely. Names are loaded on
+first use (PEP 562), so importing one does not import the whole package.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+# name -> module that defines it (a module itself when the name is the module's)
+_EXPORTS = {
+    # errors
+    "BoundariesError": "boundaries.errors",
+    "SourceDataError": "boundaries.errors",
+    "DivisionNotFound": "boundaries.errors",
+    "InvalidInput": "boundaries.errors",
+    # codes and dates
+    "check_code": "boundaries.codes",
+    "check_level": "boundaries.codes",
+    "code_prefix": "boundaries.codes",
+    "CoveredPeriod": "boundaries.dates",
+    # history: the lineage index (successors, resolve)
+    "LineageIndex": "boundaries.history.service",
+    "IndexCache": "boundaries.history.service",
+    # ingests
+    "ingest_areacodes": "boundaries.ingest.areacodes",
+    "IngestReport": "boundaries.ingest.areacodes",
+    "load_lineage": "boundaries.ingest.areacodes",
+    "ingest_boundaries": "boundaries.ingest.boundaries",
+    "GeometryReport": "boundaries.ingest.boundaries",
+    "ingest_villages": "boundaries.ingest.villages",
+    "VillageReport": "boundaries.ingest.villages",
+    # history queries used elsewhere
+    "version_at": "boundaries.history.queries",
+    "parent_chain": "boundaries.history.queries",
+    "snapshot": "boundaries.history.queries",
+    "data_state": "boundaries.history.queries",
+    # geometry
+    "repair": "boundaries.geometry.polygons",
+    "geometries_at": "boundaries.geometry.queries",
+    "geometry_revision": "boundaries.geometry.queries",
+    "geometry_counts": "boundaries.geometry.queries",
+    "unmatched": "boundaries.geometry.queries",
+    "uncovered": "boundaries.geometry.queries",
+    # upstream sources
+    "scan_cnmaps": "boundaries.sources.cnmaps",
+    "package_root": "boundaries.sources.cnmaps",
+    # reverse geocoding
+    "ReverseGeocoder": "boundaries.reverse.service",
+    "ReverseEngine": "boundaries.reverse.engine",
+    "PatchedEngine": "boundaries.reverse.engine",
+    "geocode_file": "boundaries.reverse.files",
+    "GeocodeReport": "boundaries.reverse.files",
+    "geocode_on_cluster": "boundaries.reverse.cluster",
+    "OUTPUT_COLUMNS": "boundaries.reverse.file_io",
+    "BadRow": "boundaries.reverse.file_io",
+    # user text files
+    "TextFileError": "boundaries.textfiles",
+    "TooManyRows": "boundaries.textfiles",
+    "neutralise": "boundaries.textfiles",
+    "decode": "boundaries.textfiles",
+    "parse_csv": "boundaries.textfiles",
+    "read_csv_bytes": "boundaries.textfiles",
+    "check_csv_file": "boundaries.textfiles",
+    # routers
+    "DivisionRouter": "boundaries.history.routes",
+    "ReverseRouter": "boundaries.reverse.routes",
+    "BoundaryRouter": "boundaries.geometry.routes",
+    # modules
+    "crs": "boundaries.crs",
+    "errors": "boundaries.errors",  # its STATUS table and classes, for the app's error handlers
+    "china_division": "boundaries.sources.china_division",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Load an exported name from the module that defines it."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'boundaries' has no attribute {name!r}")
+    module = import_module(_EXPORTS[name])
+    value = module if module.__name__.endswith("." + name) else getattr(module, name)
+    globals()[name] = value
+    return value

@@ -51,3 +51,20 @@ class ProposalNotFound(BoundariesError):
 
 class ProposalConflict(BoundariesError):
     """The proposal is not in a state that allows this step, or newer data stands in its way."""
+
+
+STATUS: dict[type[Exception], int] = {
+    InvalidInput: 422,
+    DateOutOfRange: 422,
+    DivisionNotFound: 404,
+    GeometryNotFound: 404,
+    PointNotInDivision: 404,
+    BatchTooLarge: 413,
+    MissingDataset: 409,
+    Forbidden: 403,
+    ProposalNotFound: 404,
+    ProposalConflict: 409,
+    SourceDataError: 500,
+    BoundariesError: 400,
+}
+"""HTTP status of each error class (the app answers the most specific class's)."""

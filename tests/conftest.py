@@ -7,8 +7,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from boundaries.geometry_ingest import GeometryReport, ingest_boundaries
-from boundaries.ingest import IngestReport, ingest_areacodes
+from boundaries import GeometryReport, IngestReport, ingest_areacodes, ingest_boundaries
 from placenames import auth
 from placenames.seed import SeedReport, seed
 from spatial_platform.db import run_on, upgrade

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from boundaries.textfiles import TextFileError, TooManyRows, check_csv_file, neutralise, read_csv_bytes
-from spatial_platform import cli_geocode
+from boundaries import TextFileError, TooManyRows, check_csv_file, neutralise, read_csv_bytes
 from spatial_platform.cli import app
+from spatial_platform.cli import geocode as cli_geocode
 
 ROWS = "id,name,lon,lat\n1,天安门,116.3975,39.9087\n2,岳麓区,112.9389,28.1776\n"
 

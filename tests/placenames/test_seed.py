@@ -2,8 +2,7 @@
 
 import pytest
 
-from boundaries import china_division
-from boundaries.village_ingest import ingest_villages
+from boundaries import china_division, ingest_villages
 from placenames import auth, service
 from placenames.report import duplicates
 from placenames.seed import seed

@@ -1,0 +1,57 @@
+"""The one date parser: YYYY, YYYY-MM or YYYY-MM-DD within the period the data covers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from boundaries.errors import DateOutOfRange, InvalidInput
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+@dataclass(frozen=True)
+class CoveredPeriod:
+    """The dates the data can answer for: 1 January of the first year up to today."""
+
+    first: date
+    last: date
+
+    def parse(self, value: str | None, field_name: str = "at") -> date:
+        """Parse YYYY (31 December), YYYY-MM (month end) or YYYY-MM-DD; default today."""
+        if value is None or value == "":
+            return self.last
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return self._check(date.fromisoformat(value), value, field_name)
+            except ValueError:
+                pass
+        m = _DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+        if not m:
+            raise InvalidInput(field_name, f"{field_name} must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+        year, month, day = int(m[1]), m[2], m[3]
+        if month is not None and not 1 <= int(month) <= 12:
+            raise InvalidInput(field_name, f"{field_name} has no month {month}: {value!r}")
+        try:
+            if month is None:
+                when = date(year, 12, 31)
+            elif day is None:
+                nxt = date(year + int(month) // 12, int(month) % 12 + 1, 1)
+                when = date.fromordinal(nxt.toordinal() - 1)
+            else:
+                when = date(year, int(month), int(day))
+        except ValueError:
+            raise InvalidInput(field_name, f"{field_name} is not a real date: {value!r}") from None
+        if month is None and year == self.last.year:
+            when = self.last
+        return self._check(when, value, field_name)
+
+    def _check(self, when: date, value: str, field_name: str) -> date:
+        """Return ``when`` if the data covers it, else raise DateOutOfRange naming the range."""
+        if not self.first <= when <= self.last:
+            raise DateOutOfRange(
+                field_name,
+                f"{field_name}={value} is outside the covered range {self.first} to {self.last}",
+            )
+        return when

@@ -1,0 +1,1 @@
+"""Division history: versions, the lineage index, successors, resolve, towns and villages."""

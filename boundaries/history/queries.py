@@ -1,0 +1,161 @@
+"""SQL for division history; every function takes an asyncpg connection."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+import orjson
+
+_VERSION_COLUMNS = """
+    v.id, v.code, v.name, v.level, v.parent_code, v.valid_from, v.valid_to,
+    v.from_precision, v.to_precision, v.status, v.first_year, v.last_year
+"""
+
+
+async def data_state(conn: asyncpg.Connection, dataset: str = "areacodes") -> asyncpg.Record | None:
+    """Return the loaded dataset's version and year range, or None before any ingest."""
+    return await conn.fetchrow(
+        "SELECT version, first_year, last_year, loaded_at FROM dataset_loads WHERE name = $1",
+        dataset,
+    )
+
+
+COUNTY_AND_ABOVE = "('province', 'prefecture', 'county')"
+"""The levels of the GB/T 2260 history, as an SQL list (towns and villages are the others)."""
+
+
+async def snapshot(
+    conn: asyncpg.Connection, at: date, level: str | None, parent: str | None
+) -> list[asyncpg.Record]:
+    """Return divisions valid at ``at``: one level, or one parent's children, else county and above."""
+    args: list = [at]
+    where = ["v.valid @> $1::date"]
+    if level is not None:
+        args.append(level)
+        where.append(f"v.level = ${len(args)}")
+    elif parent is None:
+        where.append(f"v.level IN {COUNTY_AND_ABOVE}")
+    if parent is not None:
+        args.append(parent)
+        where.append(f"v.parent_code = ${len(args)}")
+    return await conn.fetch(
+        f"SELECT {_VERSION_COLUMNS} FROM division_versions v WHERE {' AND '.join(where)} ORDER BY v.code",
+        *args,
+    )
+
+
+async def version_at(conn: asyncpg.Connection, code: str, at: date) -> asyncpg.Record | None:
+    """Return the version of ``code`` valid at ``at``."""
+    return await conn.fetchrow(
+        f"SELECT {_VERSION_COLUMNS} FROM division_versions v WHERE v.code = $1 AND v.valid @> $2::date",
+        code,
+        at,
+    )
+
+
+async def parent_chain(conn: asyncpg.Connection, code: str, at: date) -> list[asyncpg.Record]:
+    """Return the ancestors of ``code`` valid at ``at``, nearest first."""
+    return await conn.fetch(
+        f"""
+        WITH RECURSIVE chain AS (
+            SELECT v.*, 0 AS depth FROM division_versions v
+            WHERE v.code = $1 AND v.valid @> $2::date
+          UNION ALL
+            SELECT p.*, c.depth + 1 FROM chain c
+            JOIN division_versions p ON p.code = c.parent_code AND p.valid @> $2::date
+        )
+        SELECT {_VERSION_COLUMNS} FROM chain v WHERE v.depth > 0 ORDER BY v.depth
+        """,
+        code,
+        at,
+    )
+
+
+async def versions_of(conn: asyncpg.Connection, code: str) -> list[asyncpg.Record]:
+    """Return every version a code has had, oldest first."""
+    return await conn.fetch(
+        f"SELECT {_VERSION_COLUMNS} FROM division_versions v WHERE v.code = $1 ORDER BY v.valid_from",
+        code,
+    )
+
+
+async def edges_touching(conn: asyncpg.Connection, code: str) -> list[asyncpg.Record]:
+    """Return lineage edges into or out of any version of ``code`` with their events."""
+    return await conn.fetch(
+        """
+        SELECT e.id AS edge_id, e.relation, e.doubtful, e.effective, e.precision,
+               a.code AS from_code, a.name AS from_name, b.code AS to_code, b.name AS to_name,
+               ev.id AS event_id, ev.kind, ev.year, ev.doc_number, ev.doc_date, ev.title,
+               ev.source
+        FROM lineage_edges e
+        JOIN division_versions a ON a.id = e.from_version
+        JOIN division_versions b ON b.id = e.to_version
+        JOIN change_events ev ON ev.id = e.event_id
+        WHERE a.code = $1 OR b.code = $1
+        ORDER BY e.effective, e.id
+        """,
+        code,
+    )
+
+
+async def events_touching(conn: asyncpg.Connection, code: str) -> list[asyncpg.Record]:
+    """Return change events that name ``code`` on either side, oldest first."""
+    return await conn.fetch(
+        """
+        SELECT id, year, kind, effective, precision, doc_number, doc_date, title,
+               description, source, old_codes, new_codes
+        FROM change_events
+        WHERE $1 = ANY(old_codes) OR $1 = ANY(new_codes)
+        ORDER BY effective, id
+        """,
+        code,
+    )
+
+
+async def graph_versions(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Return every county-and-above version, for the in-memory lineage index."""
+    return await conn.fetch(
+        f"SELECT {_VERSION_COLUMNS} FROM division_versions v "
+        f"WHERE v.level IN {COUNTY_AND_ABOVE} ORDER BY v.id"
+    )
+
+
+async def graph_edges(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Return every lineage edge with its event's kind and document, for the index."""
+    return await conn.fetch(
+        """
+        SELECT e.id, e.from_version, e.to_version, e.relation, e.doubtful, e.effective,
+               e.precision, ev.id AS event_id, ev.kind, ev.doc_number, ev.year
+        FROM lineage_edges e JOIN change_events ev ON ev.id = e.event_id
+        ORDER BY e.effective, e.id
+        """
+    )
+
+
+# --- towns and villages (boundaries.history.towns) -------------------------------------
+
+
+LOCAL_CHUNK = 2_000
+"""Codes per lookup: with much longer arrays the planner scans all 660,000 rows instead of the index."""
+
+
+async def local_versions(conn: asyncpg.Connection, codes: list[str]) -> list[asyncpg.Record]:
+    """Return every town or village version of the given codes (sorted codes: ordered by code)."""
+    rows: list[asyncpg.Record] = []
+    for start in range(0, len(codes), LOCAL_CHUNK):
+        rows += await conn.fetch(
+            f"""
+            SELECT {_VERSION_COLUMNS} FROM division_versions v
+            WHERE v.code = ANY($1::varchar[]) AND v.level IN ('town', 'village')
+            ORDER BY v.code, v.valid_from
+            """,
+            codes[start : start + LOCAL_CHUNK],
+        )
+    return rows
+
+
+async def dataset_summary(conn: asyncpg.Connection, dataset: str) -> dict | None:
+    """Return the summary stored with a loaded dataset, or None before it is loaded."""
+    value = await conn.fetchval("SELECT summary::text FROM dataset_loads WHERE name = $1", dataset)
+    return None if value is None else orjson.loads(value)

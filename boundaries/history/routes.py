@@ -1,0 +1,168 @@
+"""HTTP routes of the division history API: snapshot, one division, history, successors, resolve."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+import asyncpg
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+
+from boundaries.codes import check_code, check_level
+from boundaries.errors import BatchTooLarge, InvalidInput
+from boundaries.history import models, queries, towns
+from boundaries.history.service import IndexCache, LineageIndex
+from boundaries.history.successors import chain_out
+from boundaries.routes import PUBLIC_HEAVY, AtQuery, json_response
+
+
+@dataclass
+class DivisionRouter:
+    """Builds the /v1/divisions router; dependencies are fields so tests can swap them."""
+
+    get_connection: Callable
+    index_cache: IndexCache
+    authorize: Any
+    max_batch: int = 10_000
+    today: Callable[[], date] = date.today
+
+    def router(self) -> APIRouter:
+        """Return a router with every division endpoint mounted."""
+        api = APIRouter(prefix="/v1/divisions", tags=["divisions"])
+        Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
+        Caller = Annotated[Any, Depends(self.authorize.actor())]  # a bad token is refused (401)
+
+        async def index_of(conn: Conn) -> LineageIndex:
+            return await self.index_cache.get(conn)
+
+        Index = Annotated[LineageIndex, Depends(index_of)]
+
+        @api.get("", response_model=models.Snapshot, summary="All divisions in force at a date")
+        async def snapshot(
+            conn: Conn,
+            index: Index,
+            at: AtQuery = None,
+            level: Annotated[
+                str | None,
+                Query(description="province, prefecture, county (default: these three), town or village"),
+            ] = None,
+            parent: Annotated[str | None, Query(description="Only children of this code")] = None,
+        ):
+            when = index.coverage(self.today()).parse(at)
+            if level == "village" and not parent:
+                raise InvalidInput("parent", "level=village needs a parent (a town code): there are ~620,000")
+            rows = await queries.snapshot(
+                conn, when, check_level(level), parent and check_code(parent, "parent")
+            )
+            return json_response({"at": when, "count": len(rows), "divisions": [dict(r) for r in rows]})
+
+        @api.post(
+            "/resolve",
+            response_model=models.ResolveResponse,
+            summary="Resolve a batch of {code, at} items to today's codes",
+            openapi_extra={
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": models.ResolveRequest.model_json_schema()}},
+                },
+                **PUBLIC_HEAVY,
+            },
+            responses={413: {"description": "More items than the batch limit"}},
+        )
+        async def resolve(request: Request, conn: Conn, index: Index, caller: Caller):
+            try:
+                body = orjson.loads(await request.body())
+            except orjson.JSONDecodeError as exc:
+                raise InvalidInput("body", f"request body is not valid JSON: {exc}") from None
+            items = body.get("items") if isinstance(body, dict) else None
+            if not isinstance(items, list):
+                raise InvalidInput("items", "body must be an object with a list 'items'")
+            if len(items) > self.max_batch:
+                raise BatchTooLarge(f"{len(items)} items sent; at most {self.max_batch} per request")
+            local = await towns.lookup(conn, towns.batch_codes(items))
+            results = index.resolve(items, self.today(), local)
+            found = sum(r["found"] for r in results)
+            return json_response({"count": len(results), "found": found, "results": results})
+
+        @api.get(
+            "/{code}",
+            response_model=models.DivisionDetail,
+            summary="One division as it was at a date, with its parents",
+        )
+        async def division(code: str, conn: Conn, index: Index, at: AtQuery = None):
+            when = index.coverage(self.today()).parse(at)
+            if towns.is_local(check_code(code)):
+                return json_response(await towns.detail(conn, index, code, when))
+            node = index.require(code, when)
+            row = await queries.version_at(conn, node.code, when)
+            parents = await queries.parent_chain(conn, node.code, when)
+            return json_response({**dict(row), "at": when, "parents": [dict(p) for p in parents]})
+
+        @api.get(
+            "/{code}/children",
+            response_model=models.Snapshot,
+            summary="The divisions directly under a code at a date",
+        )
+        async def children(code: str, conn: Conn, index: Index, at: AtQuery = None):
+            when = index.coverage(self.today()).parse(at)
+            if towns.is_local(check_code(code)):
+                (await towns.lookup(conn, [code])).require(code, when)
+            else:
+                index.require(code, when)
+            rows = await queries.snapshot(conn, when, None, code)
+            return json_response({"at": when, "count": len(rows), "divisions": [dict(r) for r in rows]})
+
+        @api.get(
+            "/{code}/history",
+            response_model=models.History,
+            summary="Every version of a code and the change events that touch it",
+        )
+        async def history(code: str, conn: Conn):
+            versions = await queries.versions_of(conn, check_code(code))
+            if not versions and towns.is_local(code):
+                (await towns.lookup(conn, [code])).require(code, self.today())
+            if not versions:
+                index = await self.index_cache.get(conn)
+                index.require(code, self.today())
+            events = await queries.events_touching(conn, code)
+            edges = await queries.edges_touching(conn, code)
+            return json_response(
+                {
+                    "code": code,
+                    "versions": [dict(v) for v in versions],
+                    "events": [dict(e) for e in events],
+                    "edges": [dict(e) for e in edges],
+                }
+            )
+
+        @api.get(
+            "/{code}/successors",
+            response_model=models.Successors,
+            summary="Today's codes covering the area a code had at a date",
+        )
+        async def successors(code: str, conn: Conn, index: Index, at: AtQuery = None):
+            when = index.coverage(self.today()).parse(at)
+            body: dict = {"code": code, "at": when}
+            if towns.is_local(check_code(code)):
+                local = await towns.lookup(conn, [code])
+                row = local.require(code, when)
+                via = local.via(index, code, when)
+                node, since = via.node, via.at
+                body.update(name=row["name"], level=row["level"], via=via.out())
+            else:
+                node, since = index.require(code, when), when
+                body.update(name=node.name, level=node.level)
+            found = [
+                {
+                    "code": n.code,
+                    "name": n.name,
+                    "level": n.level,
+                    "relation": rel,
+                    "chain": chain_out(index, path),
+                }
+                for n, rel, path in index.successors(node, since)
+            ]
+            return json_response({**body, "successors": found})
+
+        return api

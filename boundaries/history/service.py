@@ -1,0 +1,155 @@
+"""The in-memory lineage index: every version and edge, and the cache that keeps it current.
+
+Successors are computed in ``history/successors.py`` and batches resolved in
+``history/resolve.py``; both are mixed into ``LineageIndex`` here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import asyncpg
+
+from boundaries.dates import CoveredPeriod
+from boundaries.errors import DivisionNotFound
+from boundaries.history import queries
+from boundaries.history.resolve import BatchResolver
+from boundaries.history.successors import SuccessorSearch
+
+
+@dataclass
+class Node:
+    """One division version as the index holds it."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    valid_from: date
+    valid_to: date | None
+    last_year: int
+    out: list = field(default_factory=list)
+    transfer_dates: list = field(default_factory=list)
+
+    def valid_at(self, when: date) -> bool:
+        """Tell whether this version is in force on ``when``."""
+        return self.valid_from <= when and (self.valid_to is None or when < self.valid_to)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One lineage edge as the index holds it."""
+
+    id: int
+    source: int
+    target: int
+    relation: str
+    doubtful: bool
+    effective: date
+    precision: str
+    event_id: int
+    kind: str
+    doc_number: str | None
+    ending: bool
+
+
+class LineageIndex(SuccessorSearch, BatchResolver):
+    """Every version and edge in memory: successors in microseconds, thousands per batch."""
+
+    def __init__(self, versions, edges, data_version: int = 0) -> None:
+        self.data_version = data_version
+        self.nodes: dict[int, Node] = {}
+        self.by_code: dict[str, list[Node]] = defaultdict(list)
+        self.children: dict[str, list[Node]] = defaultdict(list)
+        for r in versions:
+            node = Node(
+                r["id"],
+                r["code"],
+                r["name"],
+                r["level"],
+                r["parent_code"],
+                r["valid_from"],
+                r["valid_to"],
+                r["last_year"],
+            )
+            self.nodes[node.id] = node
+            self.by_code[node.code].append(node)
+            if node.parent_code:
+                self.children[node.parent_code].append(node)
+        for nodes in self.by_code.values():
+            nodes.sort(key=lambda n: n.valid_from)
+        for e in edges:
+            src = self.nodes[e["from_version"]]
+            ending = e["effective"].year > src.last_year
+            src.out.append(
+                Link(
+                    e["id"],
+                    src.id,
+                    e["to_version"],
+                    e["relation"],
+                    e["doubtful"],
+                    e["effective"],
+                    e["precision"],
+                    e["event_id"],
+                    e["kind"],
+                    e["doc_number"],
+                    ending,
+                )
+            )
+        self.first_date = min((n.valid_from for n in self.nodes.values()), default=None)
+        for node in self.nodes.values():
+            node.transfer_dates = sorted(x.effective for x in node.out if not x.ending)
+        self._memo: dict[tuple[int, int], dict[int, tuple[Link, ...]]] = {}
+        self._today: dict[tuple[int, int], list[dict]] = {}
+
+    @classmethod
+    async def load(cls, conn: asyncpg.Connection) -> LineageIndex:
+        """Build the index from the database."""
+        state = await queries.data_state(conn)
+        return cls(
+            await queries.graph_versions(conn),
+            await queries.graph_edges(conn),
+            state["version"] if state else 0,
+        )
+
+    def version_at(self, code: str, when: date) -> Node | None:
+        """Return the version of ``code`` in force on ``when``."""
+        return next((n for n in self.by_code.get(code, ()) if n.valid_at(when)), None)
+
+    def require(self, code: str, when: date) -> Node:
+        """Return the version of ``code`` at ``when`` or raise DivisionNotFound saying why."""
+        node = self.version_at(code, when)
+        if node is not None:
+            return node
+        known = self.by_code.get(code)
+        if not known:
+            raise DivisionNotFound(f"division code {code} is not known in any year")
+        spans = ", ".join(f"{n.valid_from}–{n.valid_to or 'today'} {n.name}" for n in known)
+        raise DivisionNotFound(f"division code {code} was not in use on {when} (in use: {spans})")
+
+    def coverage(self, today: date) -> CoveredPeriod:
+        """Return the dates this index can answer for."""
+        return CoveredPeriod(self.first_date or today, today)
+
+
+class IndexCache:
+    """Keeps one LineageIndex and reloads it when the loaded dataset's version changes."""
+
+    def __init__(self) -> None:
+        self._index: LineageIndex | None = None
+
+    @property
+    def loaded(self) -> LineageIndex | None:
+        """Return the index already in memory, if any, without asking the database."""
+        return self._index
+
+    async def get(self, conn: asyncpg.Connection) -> LineageIndex:
+        """Return an index matching the data in the database ``conn`` sees."""
+        state = await queries.data_state(conn)
+        version = state["version"] if state else 0
+        if self._index is None or self._index.data_version != version:
+            self._index = await LineageIndex.load(conn)
+        return self._index

