@@ -1,75 +1,23 @@
-"""Command-line interface: ``spatial-platform db …`` (and ``serve`` / ``ingest …``)."""
+"""``spatial-platform db …``: the embedded cluster or external server, migrations, backup and restore."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import psycopg
 import typer
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
-from boundaries.errors import SourceDataError
-from spatial_platform import db as database
 from spatial_platform.backup import revisions
-from spatial_platform.cli_boundaries import boundaries, ingest_boundaries_command
-from spatial_platform.cli_geocode import geocode_command
-from spatial_platform.cli_placenames import placenames, users
-from spatial_platform.cli_planning import register as register_planning
-from spatial_platform.cli_tiles import tiles
-from spatial_platform.cli_villages import ingest_villages_command
-from spatial_platform.embedded import EmbeddedCluster, EmbeddedDatabaseError, ensure_database
-from spatial_platform.settings import (
-    ApiSettings,
-    AreacodesSettings,
-    DatabaseSettings,
-    ServerSettings,
-)
+from spatial_platform.cli.common import database_settings, ensure_ready, user_errors
+from spatial_platform.embedded import EmbeddedCluster
+from spatial_platform.settings import DatabaseSettings
 
-app = typer.Typer(
-    help="China administrative-division platform.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
 db = typer.Typer(help="Manage the PostGIS database.", no_args_is_help=True)
-ingest = typer.Typer(help="Load reference data sets into the database.", no_args_is_help=True)
-app.add_typer(db, name="db")
-app.add_typer(ingest, name="ingest")
-app.add_typer(boundaries, name="boundaries")
-ingest.command("boundaries")(ingest_boundaries_command)
-app.command("geocode")(geocode_command)
-ingest.command("villages")(ingest_villages_command)
-app.add_typer(tiles, name="tiles")
-app.add_typer(placenames, name="placenames")
-app.add_typer(users, name="users")
-register_planning(app)
 
 
-def database_settings() -> DatabaseSettings:
-    """Read the database settings from the environment."""
-    return DatabaseSettings()
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn database set-up failures into a red one-line message and exit code 1."""
-    try:
-        yield
-    except (EmbeddedDatabaseError, psycopg.OperationalError, DBAPIError) as exc:
-        message = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
-        typer.secho(message, fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
-
-
-def ensure_ready(settings: DatabaseSettings) -> str:
-    """Start the embedded cluster if used, create the database, migrate it; return its DSN."""
-    if settings.embedded:
-        EmbeddedCluster(settings).start()
-    else:
-        ensure_database(settings.dsn("postgres"), settings.database_name)
-    database.upgrade(settings.sqlalchemy_url())
-    return settings.dsn()
+def register(app: typer.Typer) -> None:
+    """Attach ``db`` to the main CLI."""
+    app.add_typer(db, name="db")
 
 
 def _external_notice(settings: DatabaseSettings) -> None:
@@ -186,65 +134,4 @@ def restore_command(
     typer.echo(
         f"{verb} database {report.database} from {file} (backup at revision {report.restored_revision}, "
         f"now at {report.revision})"
-    )
-
-
-@ingest.command("areacodes")
-def ingest_areacodes_command(
-    path: Annotated[
-        Path | None, typer.Argument(help="areacodes checkout (default ../shared/data/areacodes)")
-    ] = None,
-    force: Annotated[bool, typer.Option(help="Rewrite even when the data is unchanged.")] = False,
-) -> None:
-    """Load the 1981-2024 division codes, their lineage and official documents."""
-    from boundaries.ingest import ingest_areacodes
-
-    root = path or AreacodesSettings().areacodes_path
-    settings = database_settings()
-    with user_errors():
-        dsn = ensure_ready(settings)
-
-    def progress(stage: str, done: int, total: int) -> None:
-        typer.echo(f"  [{done}/{total}] {stage}", err=True)
-
-    typer.echo(f"Loading areacodes from {root.resolve()}")
-    try:
-        report = database.run_on(
-            dsn, lambda conn: ingest_areacodes(conn, root, progress=progress, force=force)
-        )
-    except SourceDataError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
-    first, last = report.years
-    state = "loaded" if report.changed else "already loaded, unchanged"
-    typer.echo(
-        f"areacodes {state}: {report.versions} division versions {first}-{last}, "
-        f"{report.events} change events, {report.edges} lineage edges "
-        f"(data version {report.data_version})"
-    )
-
-
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Interface (default SP_HOST or 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default SP_PORT or 8000).")] = None,
-) -> None:
-    """Serve the API (and, as they land, the map) with uvicorn."""
-    import uvicorn
-
-    from spatial_platform.app import create_app
-
-    server = ServerSettings()
-    settings = database_settings()
-    with user_errors():
-        ensure_ready(settings)
-    app_ = create_app(settings, ApiSettings())
-    # uvicorn trusts X-Forwarded-* from 127.0.0.1 by default; only SP_TRUSTED_PROXIES may set them.
-    trusted = server.trusted_proxies.strip()
-    uvicorn.run(
-        app_,
-        host=host or server.host,
-        port=port or server.port,
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or None,
     )

@@ -1,23 +1,27 @@
-"""CLI ``spatial-platform geocode IN OUT``: reverse-geocode a CSV, Parquet or GeoPackage file."""
+"""``spatial-platform geocode IN OUT``: reverse-geocode a CSV, Parquet or GeoPackage file."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from spatial_platform.cli.common import AtOption, fail, progress_display, ready_dsn
 from spatial_platform.db import run_on
 
 _SHOWN_BAD_ROWS = 100
-InFile = Annotated[Path, typer.Argument(help="Input .csv, .parquet or .gpkg", exists=True, dir_okay=False)]
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``geocode`` to the main CLI."""
+    app.command("geocode")(geocode_command)
 
 
 def make_geocoder():
     """Return a reverse geocoder configured from the environment (SP_REVERSE_*)."""
-    from boundaries.reverse_service import ReverseGeocoder
+    from boundaries import ReverseGeocoder
     from spatial_platform.settings import ReverseSettings
 
     settings = ReverseSettings()
@@ -41,7 +45,7 @@ def geocode_command(
         Path, typer.Argument(help="Input .csv, .parquet or .gpkg", exists=True, dir_okay=False)
     ],
     target: Annotated[Path, typer.Argument(help="Output file of the same format (overwritten)")],
-    at: Annotated[str | None, typer.Option(help="Date YYYY, YYYY-MM or YYYY-MM-DD (default today).")] = None,
+    at: AtOption = None,
     lon_col: Annotated[str, typer.Option(help="Column with longitudes.")] = "lon",
     lat_col: Annotated[str, typer.Option(help="Column with latitudes.")] = "lat",
     crs: Annotated[str, typer.Option(help="wgs84, cgcs2000, gcj02 or bd09.")] = "wgs84",
@@ -51,47 +55,35 @@ def geocode_command(
     chunksize: Annotated[int, typer.Option(min=1, help="Rows per chunk (per Dask partition).")] = 200_000,
 ) -> None:
     """Add province, prefecture and county (code, name) and geometry_kind columns to every row."""
-    from boundaries.errors import BoundariesError
-    from boundaries.geocode_files import GeocodeReport, geocode_file
-    from boundaries.geocode_io import BadRow
-    from spatial_platform.cli import database_settings, ensure_ready, user_errors
+    from boundaries import BoundariesError, geocode_file, geocode_on_cluster
 
-    with user_errors():
-        dsn = ensure_ready(database_settings())
-    started = time.perf_counter()
+    dsn = ready_dsn()
     shown = 0
-
-    def progress(report: GeocodeReport, bad: list[BadRow]) -> None:
-        nonlocal shown
-        for row in bad[: max(_SHOWN_BAD_ROWS - shown, 0)]:
-            typer.secho(f"  unreadable {row}", fg=typer.colors.YELLOW, err=True)
-        shown += len(bad)
-        rate = report.rows / max(time.perf_counter() - started, 1e-9)
-        typer.echo(
-            f"  {report.rows:,} rows: {report.found:,} found, {report.outside:,} outside, "
-            f"{report.bad:,} unreadable ({rate:,.0f} rows/s)",
-            err=True,
-        )
-
     try:
         typer.echo("Preparing the boundaries …", err=True)
         model, when = _load_model(dsn, at)
         typer.echo(f"Geocoding {source} at {when} ({crs})", err=True)
-        started = time.perf_counter()
-        if scheduler:
-            from distributed import Client
+        with progress_display("rows") as show:
 
-            from boundaries.geocode_dask import geocode_on_cluster
+            def progress(report, bad) -> None:
+                nonlocal shown
+                for row in bad[: max(_SHOWN_BAD_ROWS - shown, 0)]:
+                    typer.secho(f"  unreadable {row}", fg=typer.colors.YELLOW, err=True)
+                shown += len(bad)
+                counts = f"{report.found:,} found, {report.outside:,} outside, {report.bad:,} unreadable"
+                show(f"geocoded ({counts})", report.rows, None)
 
-            with Client(scheduler) as client:
-                report = geocode_on_cluster(
-                    client, model, source, target, lon_col, lat_col, crs, chunksize, progress
-                )
-        else:
-            report = geocode_file(model, source, target, lon_col, lat_col, crs, chunksize, progress)
+            if scheduler:
+                from distributed import Client
+
+                with Client(scheduler) as client:
+                    report = geocode_on_cluster(
+                        client, model, source, target, lon_col, lat_col, crs, chunksize, progress
+                    )
+            else:
+                report = geocode_file(model, source, target, lon_col, lat_col, crs, chunksize, progress)
     except BoundariesError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     if report.bad > shown:
         typer.secho(f"  … {report.bad - shown:,} more unreadable rows", fg=typer.colors.YELLOW, err=True)
     typer.echo(

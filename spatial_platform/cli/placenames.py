@@ -7,19 +7,25 @@ from typing import Annotated
 
 import typer
 
+from spatial_platform.cli.common import progress_display, ready_dsn
+
 placenames = typer.Typer(help="The place-name register: seed, report, import, export.", no_args_is_help=True)
 users = typer.Typer(help="Users, roles and API tokens of the place-name register.", no_args_is_help=True)
 
 
+def register(app: typer.Typer) -> None:
+    """Attach ``placenames`` and ``users`` to the main CLI."""
+    app.add_typer(placenames, name="placenames")
+    app.add_typer(users, name="users")
+
+
 def _run(work):
     """Connect (starting the embedded database if needed), run ``work(conn)``, report domain errors."""
-    from boundaries.errors import BoundariesError
+    from boundaries import BoundariesError
     from placenames.errors import ImportRejected, PlacenamesError
-    from spatial_platform.cli import database_settings, ensure_ready, user_errors
     from spatial_platform.db import create_pool
 
-    with user_errors():
-        dsn = ensure_ready(database_settings())
+    dsn = ready_dsn()
 
     async def main():
         pool = await create_pool(dsn, 1, 1)
@@ -42,21 +48,14 @@ def _run(work):
         raise typer.Exit(1) from None
 
 
-_STARTED = time.monotonic()
-
-
-def _progress(stage: str, done: int, total: int) -> None:
-    """Print one progress line to stderr, with the seconds since the command started."""
-    typer.echo(f"  {time.monotonic() - _STARTED:6.1f}s [{done}/{total}] {stage}", err=True)
-
-
 @placenames.command("seed")
 def seed_command() -> None:
     """Create or refresh one published record per division at every level loaded (idempotent)."""
     from placenames.seed import seed
 
     started = time.monotonic()
-    report = _run(lambda conn: seed(conn, _progress))
+    with progress_display() as progress:
+        report = _run(lambda conn: seed(conn, progress))
     typer.echo(
         f"placenames seeded in {time.monotonic() - started:.1f} s: {report.divisions} divisions, "
         f"{report.created} created, {report.changed} changed, {report.retired} retired, "
@@ -114,9 +113,10 @@ def import_command(
             from placenames.errors import InvalidPlacename
 
             raise InvalidPlacename("user", f"no user {user}; create it with `spatial-platform users add`")
-        return await bulk.import_rows(conn, actor, rows, dry_run, _progress, source=file.name)
+        return await bulk.import_rows(conn, actor, rows, dry_run, progress, source=file.name)
 
-    result = _run(work)
+    with progress_display("rows") as progress:
+        result = _run(work)
     if dry_run:
         typer.echo(f"dry run: all {result.rows} rows are valid; nothing was written")
     else:

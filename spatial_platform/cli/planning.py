@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from spatial_platform.cli.common import AtOption, fail, progress_display, ready_dsn
 from spatial_platform.db import run_on
 from spatial_platform.planning.synthetic import DEFAULT_SEED
 
@@ -31,13 +32,10 @@ def register(app: typer.Typer) -> None:
 
 def _run(work):
     """Prepare the database, run ``work(conn)`` on one connection and turn domain errors into exit 1."""
-    from boundaries.errors import BoundariesError
-    from spatial_platform.cli import database_settings, ensure_ready, user_errors
+    from boundaries import BoundariesError
     from spatial_platform.facilities.errors import CivilAffairsError, ImportRejected
 
-    with user_errors():
-        dsn = ensure_ready(database_settings())
-
+    dsn = ready_dsn()
     try:
         return run_on(dsn, work)
     except ImportRejected as exc:
@@ -45,12 +43,10 @@ def _run(work):
             typer.secho(
                 f"  row {error['row']}, {error['field']}: {error['reason']}", fg=typer.colors.RED, err=True
             )
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     except (CivilAffairsError, BoundariesError) as exc:
         field = getattr(exc, "field", None)
-        typer.secho(f"{field}: {exc}" if field else str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        fail(f"{field}: {exc}" if field else str(exc))
 
 
 def _report(kind: str, report) -> None:
@@ -71,16 +67,17 @@ def import_facilities_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing.")] = False,
 ) -> None:
     """Import facilities; division codes are derived by reverse geocoding; any bad row imports nothing."""
-    from boundaries.reverse_service import ReverseGeocoder
+    from boundaries import ReverseGeocoder
     from spatial_platform.facilities.service import geocoder_locator, import_facility_file
 
-    typer.echo(f"Checking {file} and reverse-geocoding its facilities …", err=True)
     locate = geocoder_locator(ReverseGeocoder())
-    report = _run(
-        lambda conn: import_facility_file(
-            conn, file, locate=locate, source=source or file.name, crs=crs, dry_run=dry_run
+    with progress_display() as progress:
+        progress(f"Checking {file} and reverse-geocoding its facilities …", 0, None)
+        report = _run(
+            lambda conn: import_facility_file(
+                conn, file, locate=locate, source=source or file.name, crs=crs, dry_run=dry_run
+            )
         )
-    )
     _report("facilities", report)
 
 
@@ -123,8 +120,9 @@ def synthesize_command(
     """Write the labelled synthetic planning set for one division."""
     from spatial_platform.planning.demo import load_demo
 
-    typer.echo(f"Synthesizing a labelled demo set for {division} (seed {seed}) …", err=True)
-    out = _run(lambda conn: load_demo(conn, division, seed=seed, year=year or date.today().year - 1))
+    with progress_display() as progress:
+        progress(f"Synthesizing a labelled demo set for {division} (seed {seed}) …", 0, None)
+        out = _run(lambda conn: load_demo(conn, division, seed=seed, year=year or date.today().year - 1))
     typer.echo(
         f"synthetic set for {out['division']} {out['name']} ({out['year']}, seed {out['seed']}): "
         f"{out['divisions']} divisions, {out['populations']} population figures, {out['cells']} grid cells, "
@@ -135,7 +133,7 @@ def synthesize_command(
 @planning.command("map")
 def map_command(
     division: Annotated[str, typer.Option(help="Province, prefecture or county code.")],
-    at: Annotated[str | None, typer.Option(help="YYYY, YYYY-MM or YYYY-MM-DD (default today).")] = None,
+    at: AtOption = None,
     radius: Annotated[float, typer.Option(help="Service radius in metres.")] = 1000.0,
     suggest: Annotated[int, typer.Option(help="Suggest this many new sites (MCLP); 0 for none.")] = 5,
     out: Annotated[Path | None, typer.Option(help="HTML file to write (default planning-CODE.html).")] = None,

@@ -1,47 +1,40 @@
 """``spatial-platform tiles seed|export``: pre-render tiles and write PMTiles archives."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from spatial_platform.cli.common import AtOption, ProgressCallback, fail, progress_display, ready_dsn
 from spatial_platform.db import run_on
 
 tiles = typer.Typer(help="Pre-render vector tiles and export them.", no_args_is_help=True)
 
 Zooms = Annotated[str, typer.Option(help="Zoom range, e.g. 0-8.")]
-At = Annotated[str | None, typer.Option(help="Date YYYY, YYYY-MM or YYYY-MM-DD (default today).")]
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``tiles`` to the main CLI."""
+    app.add_typer(tiles, name="tiles")
 
 
 def _run(work) -> object:
     """Connect (starting the embedded database if needed) and run ``work(conn, service, when)``."""
-    from boundaries.errors import BoundariesError
-    from boundaries.service import LineageIndex
-    from spatial_platform.cli import database_settings, ensure_ready, user_errors
+    from boundaries import BoundariesError, LineageIndex
     from tile_server.errors import TileError
     from tile_server.service import TileService
 
-    with user_errors():
-        dsn = ensure_ready(database_settings())
-
+    dsn = ready_dsn()
     try:
         return run_on(dsn, lambda conn: work(conn, TileService(), LineageIndex))
     except (TileError, BoundariesError, ValueError) as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
 
 
-def _bar(label: str):
-    """Return a progress callback printing every 5 percent to stderr."""
-    step = {"last": -1}
-
-    def progress(done: int, total: int) -> None:
-        pct = done * 100 // max(total, 1)
-        if pct // 5 != step["last"] // 5 or done == total:
-            step["last"] = pct
-            typer.echo(f"  {label}: {done}/{total} tiles ({pct}%)", err=True)
-
-    return progress
+def _stage(label: str, progress: ProgressCallback) -> Callable[[int, int], None]:
+    """Adapt the tile store's ``progress(done, total)`` to the CLI's progress display."""
+    return lambda done, total: progress(label, done, total)
 
 
 def _zooms(parse, text: str) -> range:
@@ -49,8 +42,7 @@ def _zooms(parse, text: str) -> range:
     try:
         return parse(text)
     except ValueError as exc:
-        typer.secho(f"--zooms: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        fail(f"--zooms: {exc}")
 
 
 def _when(index_cls, conn, at):
@@ -65,7 +57,7 @@ def _when(index_cls, conn, at):
 
 
 @tiles.command("seed")
-def seed_command(layer: str, zooms: Zooms = "0-8", at: At = None) -> None:
+def seed_command(layer: str, zooms: Zooms = "0-8", at: AtOption = None) -> None:
     """Render every tile of LAYER over China at the zooms into the tile store."""
     from tile_server.seed import parse_zooms, seed
 
@@ -74,14 +66,15 @@ def seed_command(layer: str, zooms: Zooms = "0-8", at: At = None) -> None:
     async def work(conn, service, index_cls):
         when = await _when(index_cls, conn, at)
         service.layer(layer)
-        return await seed(conn, service, layer, span, when, _bar(f"seed {layer}"))
+        with progress_display("tiles") as progress:
+            return await seed(conn, service, layer, span, when, _stage(f"seed {layer}", progress))
 
     count, size = _run(work)
     typer.echo(f"seeded {count} tiles of {layer} (zooms {zooms}), {size / 1024:.0f} KiB")
 
 
 @tiles.command("export")
-def export_command(layer: str, out: Path, zooms: Zooms = "0-8", at: At = None) -> None:
+def export_command(layer: str, out: Path, zooms: Zooms = "0-8", at: AtOption = None) -> None:
     """Write LAYER's tiles over China to a PMTiles archive OUT for offline use."""
     from tile_server.seed import export_pmtiles, parse_zooms
 
@@ -89,7 +82,9 @@ def export_command(layer: str, out: Path, zooms: Zooms = "0-8", at: At = None) -
 
     async def work(conn, service, index_cls):
         when = await _when(index_cls, conn, at)
-        return await export_pmtiles(conn, service, layer, out, span, when, _bar(f"export {layer}"))
+        with progress_display("tiles") as progress:
+            stage = _stage(f"export {layer}", progress)
+            return await export_pmtiles(conn, service, layer, out, span, when, stage)
 
     written = _run(work)
     typer.echo(f"wrote {written} tiles of {layer} to {out}")
