@@ -15,9 +15,7 @@ from pathlib import Path
 import asyncpg
 from common import fresh_database
 
-from boundaries.geometry import scan_cnmaps
-from boundaries.geometry_ingest import ingest_boundaries
-from boundaries.ingest import ingest_areacodes
+from boundaries import ingest_areacodes, ingest_boundaries, scan_cnmaps
 
 BENCH_DB = "sp_bench_geo"
 

@@ -30,7 +30,7 @@ from common import free_port
 
 from placenames.search import pinyin_key
 from spatial_platform.app import create_app
-from spatial_platform.settings import DatabaseSettings, PlacenamesSettings
+from spatial_platform.settings import PlacenamesSettings, Settings
 
 BASELINE_SQL = """
     SELECT id, name FROM placenames
@@ -94,7 +94,7 @@ async def timed(http: httpx.AsyncClient, path: str, queries: list[str]) -> list[
 
 async def in_process(args) -> tuple[float, float, float, int]:
     """Return (search p95, suggest p95, baseline p95, records) in process."""
-    app = create_app(DatabaseSettings(), placenames=PlacenamesSettings(rate_limit_enabled=False))
+    app = create_app(Settings.from_env(placenames=PlacenamesSettings(rate_limit_enabled=False)))
     async with app.router.lifespan_context(app):
         pool = app.state.pool
         records = await pool.fetchval("SELECT count(*) FROM placenames WHERE public_status = 'published'")
@@ -172,7 +172,7 @@ async def main(args: argparse.Namespace) -> None:
         f"baseline (LIKE scan without indexes, {args.baseline} searches) p95 {base_p95:8.2f} ms; "
         f"ratio baseline / search {base_p95 / search_p95:.0f}x"
     )
-    app = create_app(DatabaseSettings())
+    app = create_app(Settings.from_env())
     async with app.router.lifespan_context(app):
         queries, _ = await make_queries(app.state.pool, args.http_requests // 7 + 1)
     qps, done, http_p95 = await over_http(args, queries)

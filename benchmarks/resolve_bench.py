@@ -20,10 +20,9 @@ import httpx
 import uvicorn
 from common import free_port, fresh_database, rate
 
-from boundaries.ingest import ingest_areacodes
-from boundaries.service import LineageIndex
+from boundaries import LineageIndex, ingest_areacodes
 from spatial_platform.app import create_app
-from spatial_platform.settings import DatabaseSettings
+from spatial_platform.settings import DatabaseSettings, Settings
 
 BENCH_DB = "sp_bench"
 BATCH = 10_000
@@ -58,7 +57,9 @@ def sample_items(index: LineageIndex, n: int, seed: int = 7) -> list[dict]:
 def serve_in_thread(settings: DatabaseSettings) -> tuple[uvicorn.Server, int]:
     """Start the real app with uvicorn on loopback in a background thread."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(Settings.from_env(database=settings)), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:

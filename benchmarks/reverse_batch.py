@@ -20,8 +20,8 @@ import asyncpg
 import numpy as np
 import shapely
 
-from boundaries import queries
-from boundaries.reverse import ReverseEngine
+from boundaries import ReverseEngine
+from boundaries.reverse import queries
 from spatial_platform.settings import DatabaseSettings, ReverseSettings
 
 

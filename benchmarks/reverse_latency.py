@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from spatial_platform.app import create_app
-from spatial_platform.settings import DatabaseSettings
+from spatial_platform.settings import Settings
 
 AT = "2024-06-01"
 WHEN = date.fromisoformat(AT)
@@ -65,7 +65,7 @@ async def sample_points(pool, n: int) -> np.ndarray:
 
 async def main(args: argparse.Namespace) -> None:
     """Warm the model, then time single-point requests and the PostGIS baseline."""
-    app = create_app(DatabaseSettings())
+    app = create_app(Settings.from_env())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:

@@ -20,11 +20,10 @@ from pathlib import Path
 import asyncpg
 from common import fresh_database, rate
 
+from boundaries import LineageIndex, ingest_areacodes, ingest_villages
 from boundaries import china_division as cd
-from boundaries import towns
-from boundaries.ingest import ingest_areacodes
-from boundaries.service import LineageIndex
-from boundaries.village_ingest import _COLUMNS, _records, ingest_villages
+from boundaries.history import towns
+from boundaries.ingest.villages import _COLUMNS, _records
 
 BENCH_DB = "sp_vil_bench"
 BATCH = 10_000

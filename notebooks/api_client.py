@@ -21,9 +21,9 @@ class ApiClient:
             self.http = httpx.AsyncClient(base_url=self.base_url, timeout=300)
             return self.http
         from spatial_platform.app import create_app
-        from spatial_platform.settings import DatabaseSettings
+        from spatial_platform.settings import Settings
 
-        app = create_app(DatabaseSettings())
+        app = create_app(Settings.from_env())
         self._lifespan = app.router.lifespan_context(app)
         await self._lifespan.__aenter__()
         transport = httpx.ASGITransport(app=app)

@@ -65,13 +65,13 @@ def require(actor: Actor | None, roles: tuple[str, ...]) -> Actor:
 
 async def system_actor(conn: asyncpg.Connection) -> Actor:
     """Return the built-in 'system' user that seeds and command-line actions run as."""
-    row = await conn.fetchrow("SELECT id, name, role FROM placename_users WHERE name = 'system'")
+    row = await queries.user_named(conn, "system")
     return Actor(row["id"], row["name"], row["role"])
 
 
 async def find_user(conn: asyncpg.Connection, name: str) -> Actor | None:
     """Return a user by name."""
-    row = await conn.fetchrow("SELECT id, name, role FROM placename_users WHERE name = $1", name)
+    row = await queries.user_named(conn, name)
     return Actor(row["id"], row["name"], row["role"]) if row else None
 
 
@@ -84,9 +84,7 @@ async def add_user(conn: asyncpg.Connection, name: str, role: str) -> Actor:
     async with conn.transaction():
         if await find_user(conn, name):
             raise InvalidPlacename("name", f"user {name} already exists")
-        user_id = await conn.fetchval(
-            "INSERT INTO placename_users (name, role) VALUES ($1, $2) RETURNING id", name, role
-        )
+        user_id = await queries.insert_user(conn, name, role)
         system = await system_actor(conn)
         await queries.audit(conn, system.id, "user.add", detail={"user": name, "role": role})
     return Actor(user_id, name, role)
@@ -109,16 +107,8 @@ async def issue_token(
     user = await _token_user(conn, name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with conn.transaction():
-        revoked = await _revoke(conn, user.id) if rotate else 0
-        row = await conn.fetchrow(
-            """
-            INSERT INTO placename_tokens (user_id, token_hash, expires_at)
-            VALUES ($1, $2, now() + make_interval(days => $3)) RETURNING id, expires_at
-            """,
-            user.id,
-            digest(token),
-            ttl_days,
-        )
+        revoked = await queries.revoke_tokens(conn, user.id) if rotate else 0
+        row = await queries.insert_token(conn, user.id, digest(token), ttl_days)
         action = "token.rotate" if rotate else "token.issue"
         detail = {"user": name, "expires_at": row["expires_at"].isoformat(), "revoked": revoked}
         await queries.audit(conn, user.id, action, detail=detail, token_id=row["id"])
@@ -130,21 +120,11 @@ async def new_token(conn: asyncpg.Connection, name: str, ttl_days: int = DEFAULT
     return (await issue_token(conn, name, ttl_days)).token
 
 
-async def _revoke(conn: asyncpg.Connection, user_id: int) -> int:
-    """Revoke every token of a user that is not revoked yet; return how many."""
-    rows = await conn.fetch(
-        "UPDATE placename_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
-        "RETURNING id",
-        user_id,
-    )
-    return len(rows)
-
-
 async def revoke_tokens(conn: asyncpg.Connection, name: str) -> int:
     """Revoke all of a user's tokens (later requests with them get 401); return how many."""
     user = await _token_user(conn, name)
     async with conn.transaction():
-        revoked = await _revoke(conn, user.id)
+        revoked = await queries.revoke_tokens(conn, user.id)
         system = await system_actor(conn)
         await queries.audit(conn, system.id, "token.revoke", detail={"user": name, "revoked": revoked})
     return revoked
@@ -152,18 +132,7 @@ async def revoke_tokens(conn: asyncpg.Connection, name: str) -> int:
 
 async def list_users(conn: asyncpg.Connection) -> list[dict]:
     """Every user with their role, how many tokens are usable now and when one was last used."""
-    rows = await conn.fetch(
-        """
-        SELECT u.name, u.role, u.created_at,
-               count(t.id) FILTER (WHERE t.revoked_at IS NULL AND t.expires_at > now()) AS active_tokens,
-               max(t.last_used_at) AS last_used_at,
-               min(t.expires_at) FILTER (WHERE t.revoked_at IS NULL AND t.expires_at > now()) AS next_expiry
-        FROM placename_users u LEFT JOIN placename_tokens t ON t.user_id = u.id
-        WHERE u.name <> 'system'
-        GROUP BY u.id ORDER BY u.name
-        """
-    )
-    return [dict(r) for r in rows]
+    return [dict(r) for r in await queries.users(conn)]
 
 
 async def actor_from_header(conn: asyncpg.Connection, authorization: str | None) -> Actor | None:
@@ -180,15 +149,7 @@ async def actor_for(conn: asyncpg.Connection, token: str | None) -> Actor | None
     """Return the user a bearer token belongs to; None without a token; 401 if unknown, revoked or expired."""
     if not token:
         return None
-    row = await conn.fetchrow(
-        """
-        SELECT t.id AS token_id, t.revoked_at, t.expires_at, t.expires_at <= now() AS expired,
-               u.id, u.name, u.role
-        FROM placename_tokens t JOIN placename_users u ON u.id = t.user_id
-        WHERE t.token_hash = $1
-        """,
-        digest(token),
-    )
+    row = await queries.token(conn, digest(token))
     if row is None:
         raise Unauthorized("the API token is not valid (unknown token)")
     if row["revoked_at"] is not None:
@@ -198,18 +159,5 @@ async def actor_for(conn: asyncpg.Connection, token: str | None) -> Actor | None
     # Last use: at most one write a minute per token, never waiting for a row another request holds,
     # and only outside a transaction, so the row is not kept locked until someone else's commit.
     if not conn.is_in_transaction():
-        await _touch(conn, row["token_id"])
+        await queries.touch_token(conn, row["token_id"])
     return Actor(row["id"], row["name"], row["role"], row["token_id"])
-
-
-async def _touch(conn: asyncpg.Connection, token_id: int) -> None:
-    """Record that a token was just used."""
-    await conn.execute(
-        """
-        UPDATE placename_tokens SET last_used_at = now() WHERE id = (
-            SELECT id FROM placename_tokens WHERE id = $1
-              AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-            FOR UPDATE SKIP LOCKED)
-        """,
-        token_id,
-    )

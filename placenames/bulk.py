@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import asyncpg
 import orjson
 
-from boundaries.errors import InvalidInput
+from boundaries import InvalidInput
 from placenames import queries
 from placenames.auth import Actor, require
 from placenames.errors import ImportRejected, InvalidPlacename

@@ -95,3 +95,20 @@ class PayloadTooLarge(PlacenamesError):
     """An upload is bigger than the configured limit."""
 
     field = "body"
+
+
+STATUS: dict[type[Exception], int] = {
+    InvalidPlacename: 422,
+    ImportRejected: 422,
+    RecordNotFound: 404,
+    Unauthorized: 401,
+    Forbidden: 403,
+    PreconditionRequired: 428,
+    VersionConflict: 412,
+    DuplicateName: 409,
+    InvalidTransition: 409,
+    RateLimited: 429,
+    PayloadTooLarge: 413,
+    PlacenamesError: 400,
+}
+"""HTTP status of each error class (the app answers the most specific class's)."""

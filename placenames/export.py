@@ -23,7 +23,7 @@ import orjson
 import pyogrio
 import shapely
 
-from boundaries.textfiles import neutralise
+from boundaries import neutralise
 from placenames import bulk
 from placenames.errors import InvalidPlacename
 from placenames.files import FORMATS, SHORT, flat_record

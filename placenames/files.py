@@ -13,7 +13,7 @@ import orjson
 import pyogrio
 import shapely
 
-from boundaries.textfiles import TextFileError, TooManyRows, decode, neutralise, parse_csv
+from boundaries import TextFileError, TooManyRows, decode, neutralise, parse_csv
 from placenames.errors import InvalidPlacename, PayloadTooLarge
 
 FORMATS = {"csv": ".csv", "geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip"}

@@ -39,7 +39,6 @@ ETHNIC_GROUPS = sorted(
     reverse=True,
 )
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_PINYIN = re.compile(r"[A-Za-zÜü' -]+")
 _GENERIC = re.compile("(?s).(" + "|".join(GENERIC_SUFFIXES) + ")$")
 _CAPITAL = re.compile(r"(?:^|(?<=[(（]))[a-zü]")
 _RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|.", re.DOTALL)
@@ -201,11 +200,6 @@ def _segment_chunk(chunk: str, known: frozenset[str]) -> list[str] | None:
         if head in known and (rest := _segment_chunk(chunk[size:], known)) is not None:
             return [head, *rest]
     return None
-
-
-def looks_like_pinyin(text: str) -> bool:
-    """Tell whether ``text`` is written in Latin letters (pinyin, with spaces or apostrophes)."""
-    return bool(_PINYIN.fullmatch(text)) and any(c.isalpha() for c in text)
 
 
 def spell_many(names: list[str]) -> list[tuple[str, str, str]]:

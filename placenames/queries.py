@@ -1,4 +1,4 @@
-"""SQL for records, versions and the audit log; every function takes an asyncpg connection."""
+"""SQL for records, versions, the audit log, users and tokens; every function takes an asyncpg connection."""
 
 from __future__ import annotations
 
@@ -280,4 +280,82 @@ async def queue(conn: asyncpg.Connection, state: str, limit: int) -> list[asyncp
         """,
         state,
         limit,
+    )
+
+
+async def user_named(conn: asyncpg.Connection, name: str) -> asyncpg.Record | None:
+    """Return (id, name, role) of the user called ``name``."""
+    return await conn.fetchrow("SELECT id, name, role FROM placename_users WHERE name = $1", name)
+
+
+async def insert_user(conn: asyncpg.Connection, name: str, role: str) -> int:
+    """Create a user and return its id."""
+    return await conn.fetchval(
+        "INSERT INTO placename_users (name, role) VALUES ($1, $2) RETURNING id", name, role
+    )
+
+
+async def users(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every user but 'system' with role, tokens usable now, last use and next expiry, by name."""
+    return await conn.fetch(
+        """
+        SELECT u.name, u.role, u.created_at,
+               count(t.id) FILTER (WHERE t.revoked_at IS NULL AND t.expires_at > now()) AS active_tokens,
+               max(t.last_used_at) AS last_used_at,
+               min(t.expires_at) FILTER (WHERE t.revoked_at IS NULL AND t.expires_at > now()) AS next_expiry
+        FROM placename_users u LEFT JOIN placename_tokens t ON t.user_id = u.id
+        WHERE u.name <> 'system'
+        GROUP BY u.id ORDER BY u.name
+        """
+    )
+
+
+async def insert_token(
+    conn: asyncpg.Connection, user_id: int, token_hash: bytes, ttl_days: int
+) -> asyncpg.Record:
+    """Store a token digest valid for ``ttl_days``; return its (id, expires_at)."""
+    return await conn.fetchrow(
+        """
+        INSERT INTO placename_tokens (user_id, token_hash, expires_at)
+        VALUES ($1, $2, now() + make_interval(days => $3)) RETURNING id, expires_at
+        """,
+        user_id,
+        token_hash,
+        ttl_days,
+    )
+
+
+async def revoke_tokens(conn: asyncpg.Connection, user_id: int) -> int:
+    """Revoke every token of a user that is not revoked yet; return how many."""
+    rows = await conn.fetch(
+        "UPDATE placename_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
+        "RETURNING id",
+        user_id,
+    )
+    return len(rows)
+
+
+async def token(conn: asyncpg.Connection, token_hash: bytes) -> asyncpg.Record | None:
+    """Return a token by digest with its state (revoked_at, expires_at, expired) and its user."""
+    return await conn.fetchrow(
+        """
+        SELECT t.id AS token_id, t.revoked_at, t.expires_at, t.expires_at <= now() AS expired,
+               u.id, u.name, u.role
+        FROM placename_tokens t JOIN placename_users u ON u.id = t.user_id
+        WHERE t.token_hash = $1
+        """,
+        token_hash,
+    )
+
+
+async def touch_token(conn: asyncpg.Connection, token_id: int) -> None:
+    """Record that a token was just used: at most once a minute, skipping a row another request holds."""
+    await conn.execute(
+        """
+        UPDATE placename_tokens SET last_used_at = now() WHERE id = (
+            SELECT id FROM placename_tokens WHERE id = $1
+              AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+            FOR UPDATE SKIP LOCKED)
+        """,
+        token_id,
     )

@@ -2,7 +2,7 @@
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +20,7 @@ from placenames import auth, bulk, files, models, queries, search, service
 from placenames import export as export_
 from placenames.errors import InvalidPlacename, PayloadTooLarge
 from placenames.ratelimit import TokenBuckets
+from spatial_platform.settings import PlacenamesSettings
 
 CONTENT_TYPES = {
     "text/csv": "csv",
@@ -108,16 +109,12 @@ ToVersion = Annotated[int, Query(alias="to", ge=1, le=2_147_483_647)]
 
 @dataclass
 class PlacenameRouter:
-    """Builds the /v1/placenames router; dependencies are fields so tests can swap them."""
+    """Builds the /v1/placenames router; dependencies and ``settings`` (the limits) are fields."""
 
     get_connection: Callable
     limiter: TokenBuckets
-    get_pool: Callable = field(default=lambda request: request.app.state.pool)
-    name_max: int = 50
-    max_limit: int = 100
-    import_max_bytes: int = 200 * 1024 * 1024
-    import_max_rows: int = files.MAX_ROWS
-    import_max_expanded_bytes: int = files.MAX_EXPANDED_BYTES
+    get_pool: Callable
+    settings: PlacenamesSettings
 
     def router(self) -> APIRouter:
         """Return a router with every place-name endpoint mounted."""
@@ -141,14 +138,14 @@ class PlacenameRouter:
             limit: int = 20,
         ):
             """Search published names: exact > prefix > higher level > other, with division paths."""
-            query = search.parse(q, division, category, limit, self.max_limit)
+            query = search.parse(q, division, category, limit, self.settings.search_max_limit)
             hits = await search.search(conn, query)
             return _json({"query": query.text, "count": len(hits), "results": hits})
 
         @api.get("/suggest", response_model=models.SearchResults, dependencies=[Limited])
         async def suggest(conn: Conn, q: str = "", limit: int = 10):
             """Autocomplete: exact and prefix matches by name, pinyin or initials."""
-            query = search.parse(q, None, None, limit, self.max_limit)
+            query = search.parse(q, None, None, limit, self.settings.search_max_limit)
             hits = await search.search(conn, query, suggest=True)
             return _json({"query": query.text, "count": len(hits), "results": hits})
 
@@ -194,13 +191,24 @@ class PlacenameRouter:
             media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
             fmt = files.format_of(Path("upload"), format or CONTENT_TYPES.get(media))
             body = await request.body()
-            if len(body) > self.import_max_bytes:
-                raise PayloadTooLarge(f"upload is {len(body)} bytes; at most {self.import_max_bytes}")
+            if len(body) > self.settings.import_max_bytes:
+                raise PayloadTooLarge(
+                    f"upload is {len(body)} bytes; at most {self.settings.import_max_bytes}"
+                )
             rows = await run_in_threadpool(
-                _read_upload, body, fmt, self.import_max_rows, self.import_max_expanded_bytes
+                _read_upload,
+                body,
+                fmt,
+                self.settings.import_max_rows,
+                self.settings.import_max_expanded_bytes,
             )
             result = await bulk.import_rows(
-                conn, actor, rows, dry_run=dry_run, source=f"upload ({fmt})", name_max=self.name_max
+                conn,
+                actor,
+                rows,
+                dry_run=dry_run,
+                source=f"upload ({fmt})",
+                name_max=self.settings.name_max_length,
             )
             return _json(result.__dict__, 200 if dry_run else 201)
 
@@ -218,7 +226,7 @@ class PlacenameRouter:
         @api.post("", response_model=models.Placename, status_code=201, openapi_extra=staff_body)
         async def create(request: Request, conn: Conn, actor: Actor):
             """Create a draft record (editor, reviewer or admin)."""
-            record = await service.create(conn, actor, await _body(request), self.name_max)
+            record = await service.create(conn, actor, await _body(request), self.settings.name_max_length)
             return _record(record, 201)
 
         @api.get("/{record_id}", response_model=models.Placename, dependencies=[Limited])
@@ -232,7 +240,9 @@ class PlacenameRouter:
         ):
             """Change fields (with a ``reason``) on top of the version in If-Match."""
             body = await _body(request)
-            return _record(await service.update(conn, actor, record_id, if_match, body, self.name_max))
+            return _record(
+                await service.update(conn, actor, record_id, if_match, body, self.settings.name_max_length)
+            )
 
         def _transition(action: str):
             async def endpoint(

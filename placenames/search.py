@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from boundaries.service import code_prefix
+from boundaries import code_prefix
 from placenames import search_sql
 from placenames.errors import InvalidPlacename
 from placenames.models import CATEGORIES

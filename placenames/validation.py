@@ -10,7 +10,7 @@ from datetime import date
 import shapely
 from shapely.geometry import shape
 
-from boundaries.service import check_code
+from boundaries import check_code
 from placenames.errors import InvalidPlacename
 from placenames.models import CATEGORIES, CONTENT_FIELDS, EDITABLE_FIELDS
 from placenames.pinyin import segment, spell

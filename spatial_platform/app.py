@@ -1,4 +1,4 @@
-"""Application assembly: ``create_app(settings)`` is the only way to build the app."""
+"""Application assembly: ``create_app(Settings.from_env(...))`` is the only way to build the app."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI, Request
 
-from boundaries.geometry_routes import BoundaryRouter
-from boundaries.reverse_service import ReverseGeocoder
-from boundaries.routes import DivisionRouter, ReverseRouter
-from boundaries.service import IndexCache
+from boundaries import BoundaryRouter, DivisionRouter, IndexCache, ReverseGeocoder, ReverseRouter
 from placenames.ratelimit import TokenBuckets, TrustedProxies
 from placenames.routes import Authorizer, PlacenameRouter
 from spatial_platform import db
@@ -21,15 +18,8 @@ from spatial_platform.guards import BodyGuard, HeavyGuard, heavy_routes
 from spatial_platform.headers import add_security_headers
 from spatial_platform.health import health_router
 from spatial_platform.planning.routes import PlanningRouter
-from spatial_platform.settings import (
-    ApiSettings,
-    DatabaseSettings,
-    MapSettings,
-    PlacenamesSettings,
-    PlanningSettings,
-    ReverseSettings,
-    ServerSettings,
-)
+from spatial_platform.populations.routes import PopulationRouter
+from spatial_platform.settings import Settings
 from tile_server.invalidation import ChangeListener
 from tile_server.routes import TileRouter, mount_api_docs, mount_web_map
 from tile_server.service import TileCache, TileService
@@ -51,17 +41,10 @@ async def get_geocoder(request: Request) -> ReverseGeocoder:
     return request.app.state.reverse_geocoder
 
 
-def create_app(
-    database: DatabaseSettings,
-    api: ApiSettings | None = None,
-    web_map: MapSettings | None = None,
-    placenames: PlacenamesSettings | None = None,
-    reverse: ReverseSettings | None = None,
-    planning: PlanningSettings | None = None,
-) -> FastAPI:
-    """Build the FastAPI app; the asyncpg pool opens in the lifespan, on ``app.state``."""
-    api = api or ApiSettings()
-    web_map = web_map or MapSettings()
+def create_app(settings: Settings) -> FastAPI:
+    """Build the FastAPI app from ``settings``; the asyncpg pool opens in the lifespan, on ``app.state``."""
+    database, api, web_map = settings.database, settings.api, settings.map
+    pn, rev = settings.placenames, settings.reverse
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,29 +86,17 @@ def create_app(
     app.include_router(BoundaryRouter(get_connection, app.state.index_cache, authorize).router())
     mount_web_map(app, web_map.node_modules)
     mount_api_docs(app, web_map.node_modules)
-    pn = placenames or PlacenamesSettings()
     limiter = TokenBuckets(pn.rate_per_second, pn.rate_burst, enabled=pn.rate_limit_enabled)
-    limiter.proxies = TrustedProxies.parse(ServerSettings().trusted_proxies)
-    names = PlacenameRouter(
-        get_connection,
-        limiter,
-        get_pool,
-        pn.name_max_length,
-        pn.search_max_limit,
-        pn.import_max_bytes,
-        import_max_rows=pn.import_max_rows,
-        import_max_expanded_bytes=pn.import_max_expanded_bytes,
-    )
+    limiter.proxies = TrustedProxies.parse(settings.server.trusted_proxies)
+    names = PlacenameRouter(get_connection, limiter, get_pool, pn)
     app.include_router(names.router())
-    rev = reverse or ReverseSettings()
     app.state.reverse_geocoder = ReverseGeocoder(rev.cells_per_degree, rev.max_vertices, rev.cache_size)
     app.include_router(ReverseRouter(get_connection, get_geocoder, authorize, rev.max_points).router())
-    civil = CivilAffairsRouter(get_connection, get_geocoder, authorize, import_max_rows=api.import_max_rows)
-    app.include_router(civil.router())
-    plan = planning or PlanningSettings()
-    app.include_router(PlanningRouter(get_connection, authorize, **plan.model_dump()).router())
+    app.include_router(CivilAffairsRouter(get_connection, get_geocoder, authorize, api).router())
+    app.include_router(PopulationRouter(get_connection, authorize, api).router())
+    app.include_router(PlanningRouter(get_connection, authorize, settings.planning).router())
     app.include_router(health_router(get_pool))
-    app.add_middleware(InvalidateTilesAfterWrites)
+    app.add_middleware(InvalidateTilesAfterUnsafeMethods)
     app.add_middleware(
         BodyGuard, max_bytes=api.max_body_bytes, timeout=api.body_timeout, idle_timeout=api.body_idle_timeout
     )
@@ -141,14 +112,18 @@ def create_app(
     return app
 
 
-class InvalidateTilesAfterWrites:
-    """ASGI middleware: after any write request, tiles re-read the data versions."""
+class InvalidateTilesAfterUnsafeMethods:
+    """ASGI middleware: after every request not GET, HEAD or OPTIONS, tiles re-read the data versions.
+
+    That covers every write; read-only POSTs (``x-roles: ["anyone"]``, e.g. site suggestions or
+    batch lookups) trigger it too, which costs the next tile one small query and nothing else.
+    """
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
-        """Pass the request on; mark tile versions stale once a write has been handled."""
+        """Pass the request on; mark tile versions stale once an unsafe-method request was handled."""
         await self.app(scope, receive, send)
         if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
             scope["app"].state.tiles.invalidate()

@@ -1,4 +1,4 @@
-"""One table from domain exception to HTTP status, and the handlers that apply it."""
+"""One table from domain exception to HTTP status (merged from each package's), and the handlers."""
 
 from __future__ import annotations
 
@@ -8,22 +8,12 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from boundaries.errors import (
-    BatchTooLarge,
-    BoundariesError,
-    DivisionNotFound,
-    Forbidden,
-    GeometryNotFound,
-    InvalidInput,
-    MissingDataset,
-    PointNotInDivision,
-    ProposalConflict,
-    ProposalNotFound,
-    SourceDataError,
-)
-from placenames import errors as pn
-from spatial_platform.facilities import errors as ca
-from tile_server.errors import InvalidTileAddress, TileError, TileOutOfRange, UnknownLayer
+from boundaries import errors as boundaries_errors
+from placenames import errors as placenames_errors
+from spatial_platform.facilities import errors as facilities_errors
+from spatial_platform.planning import errors as planning_errors
+from spatial_platform.populations import errors as populations_errors
+from tile_server import errors as tile_errors
 
 log = logging.getLogger("spatial_platform")
 
@@ -51,41 +41,19 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
     asyncpg.QueryCanceledError,
 )
 
+DOMAIN_ERRORS = (
+    boundaries_errors,
+    placenames_errors,
+    tile_errors,
+    facilities_errors,
+    populations_errors,
+    planning_errors,
+)
+"""The errors modules of the domain packages; each declares its exception → status table, ``STATUS``."""
+
 STATUS_CODES: dict[type[Exception], int] = {
     ServiceUnavailable: 503,
-    ca.InvalidParameter: 422,
-    ca.ImportRejected: 422,
-    ca.UnreadableFile: 422,
-    ca.MissingData: 409,
-    ca.ProblemTooLarge: 413,
-    ca.CivilAffairsError: 400,
-    InvalidInput: 422,
-    DivisionNotFound: 404,
-    GeometryNotFound: 404,
-    PointNotInDivision: 404,
-    BatchTooLarge: 413,
-    MissingDataset: 409,
-    Forbidden: 403,
-    ProposalNotFound: 404,
-    ProposalConflict: 409,
-    SourceDataError: 500,
-    BoundariesError: 400,
-    InvalidTileAddress: 422,
-    UnknownLayer: 404,
-    TileOutOfRange: 404,
-    TileError: 400,
-    pn.InvalidPlacename: 422,
-    pn.ImportRejected: 422,
-    pn.RecordNotFound: 404,
-    pn.Unauthorized: 401,
-    pn.Forbidden: 403,
-    pn.PreconditionRequired: 428,
-    pn.VersionConflict: 412,
-    pn.DuplicateName: 409,
-    pn.InvalidTransition: 409,
-    pn.RateLimited: 429,
-    pn.PayloadTooLarge: 413,
-    pn.PlacenamesError: 400,
+    **{cls: status for module in DOMAIN_ERRORS for cls, status in module.STATUS.items()},
 }
 
 

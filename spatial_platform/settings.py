@@ -1,5 +1,8 @@
-"""Environment-driven settings, one class per concern (instantiate where needed)."""
+"""Environment-driven settings, one class per concern, and ``Settings``, the bundle the app is built from."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -115,6 +118,9 @@ class ApiSettings(BaseSettings):
     import_max_rows: int = Field(
         1_000_000, ge=1, description="Rows (features) a facility or population upload may hold"
     )
+    import_max_bytes: int = Field(
+        200 * 1024 * 1024, gt=0, description="Bytes a facility or population upload may hold"
+    )
     max_body_bytes: int = Field(200 * 1024 * 1024, gt=0, description="Largest request body accepted")
     body_timeout: float = Field(60.0, gt=0, description="Seconds a client may take to send its body")
     body_idle_timeout: float = Field(10.0, gt=0, description="Longest pause between two body chunks")
@@ -170,3 +176,21 @@ class PlanningSettings(BaseSettings):
     siting_max_demand: int = 5_000
     pmedian_max_pairs: int = 2_000_000
     max_cells: int = 20_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every per-concern setting the web app is built from; ``create_app`` reads nothing else."""
+
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    map: MapSettings = field(default_factory=MapSettings)
+    placenames: PlacenamesSettings = field(default_factory=PlacenamesSettings)
+    reverse: ReverseSettings = field(default_factory=ReverseSettings)
+    planning: PlanningSettings = field(default_factory=PlanningSettings)
+
+    @classmethod
+    def from_env(cls, **given: object) -> Settings:
+        """Read every concern from the environment; a keyword (``database=…``) supplies that one instead."""
+        return cls(**given)

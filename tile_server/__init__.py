@@ -1,1 +1,1 @@
-"""Vector-tile server (placeholder until its issue lands)."""
+"""Vector tiles of divisions, place names and facilities at a date: layers, cache, seeding, PMTiles, map."""

@@ -19,3 +19,12 @@ class InvalidTileAddress(TileError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+STATUS: dict[type[Exception], int] = {
+    InvalidTileAddress: 422,
+    UnknownLayer: 404,
+    TileOutOfRange: 404,
+    TileError: 400,
+}
+"""HTTP status of each error class (the app answers the most specific class's)."""

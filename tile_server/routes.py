@@ -11,7 +11,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from boundaries.service import IndexCache
+from boundaries import IndexCache
 from spatial_platform.headers import CONTENT_SECURITY_POLICY, script_hashes
 from tile_server.errors import InvalidTileAddress
 from tile_server.service import Pool, TileService

@@ -11,6 +11,7 @@ import asyncpg
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import write
 
+from tile_server import queries
 from tile_server.errors import TileOutOfRange
 from tile_server.routes import CHINA_BOUNDS
 from tile_server.service import OneConnection, TileService
@@ -64,7 +65,7 @@ async def seed(
     check_zooms(service, layer, zooms)
     # Tiles seeded for older data can never be served again: drop them first.
     version = await service.version(conn, service.layer(layer))
-    await conn.execute("DELETE FROM tile_store WHERE layer = $1 AND version <> $2", layer, version)
+    await queries.drop_stale_tiles(conn, layer, version)
     tiles = list(tiles_in_bounds(CHINA_BOUNDS, zooms))
     total = 0
     for i, (z, x, y) in enumerate(tiles, 1):

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import asyncpg
 
+from tile_server import queries
 from tile_server.errors import TileOutOfRange, UnknownLayer
 from tile_server.layers import Layer, default_layers
 
@@ -108,9 +109,7 @@ class TileService:
         """Return the data version of the layer's tables, read again after any invalidation."""
         versions = self._versions
         if versions is None:
-            versions = {
-                r["layer"]: r["version"] for r in await conn.fetch("SELECT layer, version FROM data_versions")
-            }
+            versions = await queries.data_versions(conn)
             self._versions = versions
         return layer.version_of(versions)
 
@@ -157,17 +156,7 @@ class TileService:
 
     async def _stored(self, conn: asyncpg.Connection, key: tuple) -> Tile | None:
         """Return a pre-rendered (seeded) tile from the tile store, if any."""
-        name, z, x, y, epoch, version = key
-        data = await conn.fetchval(
-            "SELECT data FROM tile_store WHERE layer = $1 AND z = $2 AND x = $3 AND y = $4"
-            " AND epoch = $5 AND version = $6",
-            name,
-            z,
-            x,
-            y,
-            str(epoch),
-            version,
-        )
+        data = await queries.stored_tile(conn, key)
         return None if data is None else make_tile(data, key)
 
     async def render(self, conn: asyncpg.Connection, layer: Layer, key: tuple, when: date) -> Tile:
@@ -182,18 +171,7 @@ class TileService:
         version = await self.version(conn, layer)
         key = (name, z, x, y, await self.epoch(conn, layer, version, when), version)
         tile = await self.render(conn, layer, key, when)
-        await conn.execute(
-            "INSERT INTO tile_store (layer, z, x, y, epoch, version, data)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            " ON CONFLICT DO NOTHING",
-            name,
-            z,
-            x,
-            y,
-            str(key[4]),
-            version,
-            tile.data,
-        )
+        await queries.store_tile(conn, key, tile.data)
         return len(tile.data)
 
 

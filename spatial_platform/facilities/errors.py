@@ -1,10 +1,14 @@
-"""Domain errors of facilities, populations and planning; the app maps each class to an HTTP status."""
+"""Domain errors of facilities and of the file uploads imports share; the app maps each to an HTTP status.
+
+``CivilAffairsError`` is also the base of the populations and planning errors (their own
+``errors`` modules), so one ``except`` still catches every civil-affairs error.
+"""
 
 from __future__ import annotations
 
 
 class CivilAffairsError(Exception):
-    """Base class of every error the facilities, populations and planning modules raise on purpose."""
+    """Base class of every error the facilities, populations and planning packages raise on purpose."""
 
     field: str | None = None
     body: dict | None = None
@@ -35,12 +39,23 @@ class UnreadableFile(CivilAffairsError):
 
 
 class MissingData(CivilAffairsError):
-    """Data the request needs is not loaded (boundaries, populations …); the message says which."""
+    """Data the request needs is not loaded (boundaries …); the message says which."""
 
 
 class ProblemTooLarge(CivilAffairsError):
-    """A site-suggestion problem exceeds the configured size; ``field`` names what to reduce."""
+    """An upload exceeds the configured size or row limit; ``field`` names what to reduce."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+STATUS: dict[type[Exception], int] = {
+    InvalidParameter: 422,
+    ImportRejected: 422,
+    UnreadableFile: 422,
+    MissingData: 409,
+    ProblemTooLarge: 413,
+    CivilAffairsError: 400,
+}
+"""HTTP status of each error class (the app answers the most specific class's)."""

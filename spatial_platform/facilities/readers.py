@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from boundaries.textfiles import TextFileError, TooManyRows, read_csv_bytes
+from boundaries import TextFileError, TooManyRows, read_csv_bytes
 from spatial_platform.facilities.errors import ProblemTooLarge, UnreadableFile
 
 FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}

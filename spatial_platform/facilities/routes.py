@@ -1,4 +1,4 @@
-"""HTTP routes of /v1/facilities and /v1/populations: listings and file imports by staff."""
+"""HTTP routes of /v1/facilities (listing, file import by staff) and the upload reading imports share."""
 
 import tempfile
 from collections.abc import Callable
@@ -11,10 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from boundaries import queries as division_queries
-from boundaries.errors import DivisionNotFound
-from boundaries.reverse_service import ReverseGeocoder
-from boundaries.service import check_code, code_prefix
+from boundaries import DivisionNotFound, ReverseGeocoder, check_code, code_prefix, version_at
 from placenames import auth
 from spatial_platform.facilities import queries
 from spatial_platform.facilities.errors import InvalidParameter, ProblemTooLarge
@@ -22,7 +19,7 @@ from spatial_platform.facilities.models import KINDS, FacilityList, ImportReport
 from spatial_platform.facilities.readers import MAX_ROWS, CellError, Table, read_table, text
 from spatial_platform.facilities.service import geocoder_locator, import_facilities
 from spatial_platform.planning.measures import parse_at
-from spatial_platform.populations.service import import_populations
+from spatial_platform.settings import ApiSettings
 
 IMPORT_ROLES = ("editor", "admin")
 CONTENT_TYPES = {
@@ -60,16 +57,13 @@ def read_upload(body: bytes, fmt: str, max_rows: int = MAX_ROWS) -> Table:
 
 
 @dataclass
-class CivilAffairsRouter:
-    """Builds the facility and population routes; dependencies and limits are swappable fields."""
+class UploadReader:
+    """Reads an import's request body as a CSV, GeoJSON or GeoPackage file within the upload limits."""
 
-    get_connection: Callable
-    get_geocoder: Callable
-    authorize: Any
-    import_max_bytes: int = 200 * 1024 * 1024
-    import_max_rows: int = MAX_ROWS
+    max_bytes: int
+    max_rows: int
 
-    async def upload(self, request: Request, format: str | None) -> Table:
+    async def __call__(self, request: Request, format: str | None) -> Table:
         """Read the request body as a CSV, GeoJSON or GeoPackage file."""
         media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         fmt = (format or CONTENT_TYPES.get(media) or "").lower()
@@ -77,12 +71,27 @@ class CivilAffairsRouter:
             known = ", ".join(sorted(SUFFIX))
             raise InvalidParameter("format", f"format must be one of {known} (or a matching Content-Type)")
         body = await request.body()
-        if len(body) > self.import_max_bytes:
-            raise ProblemTooLarge("file", f"upload is {len(body)} bytes; at most {self.import_max_bytes}")
-        return await run_in_threadpool(read_upload, body, fmt, self.import_max_rows)
+        if len(body) > self.max_bytes:
+            raise ProblemTooLarge("file", f"upload is {len(body)} bytes; at most {self.max_bytes}")
+        return await run_in_threadpool(read_upload, body, fmt, self.max_rows)
+
+    @classmethod
+    def of(cls, settings: ApiSettings) -> "UploadReader":
+        """Return the reader with the API's upload limits."""
+        return cls(settings.import_max_bytes, settings.import_max_rows)
+
+
+@dataclass
+class CivilAffairsRouter:
+    """Builds the facility routes; dependencies and ``settings`` (the upload limits) are fields."""
+
+    get_connection: Callable
+    get_geocoder: Callable
+    authorize: Any
+    settings: ApiSettings
 
     def router(self) -> APIRouter:
-        """Return the router with the listing and both imports mounted."""
+        """Return the router with the listing and the import mounted."""
         api = APIRouter(tags=["facilities"])
         Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
         Geocoder = Annotated[ReverseGeocoder, Depends(self.get_geocoder)]
@@ -100,7 +109,7 @@ class CivilAffairsRouter:
         ):
             code = check_code(division, "division")
             when = parse_at(at)
-            if await division_queries.version_at(conn, code, when) is None:
+            if await version_at(conn, code, when) is None:
                 raise DivisionNotFound(f"division code {code} was not in use on {when}")
             wanted = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else list(KINDS)
             if unknown := sorted(set(wanted) - set(KINDS)):
@@ -128,7 +137,7 @@ class CivilAffairsRouter:
         ):
             """Import a facility file (body), codes by reverse geocoding; any bad row → nothing changes."""
             name = source_name(source, actor)  # parameters first, then the (large) body
-            table = await self.upload(request, format)
+            table = await UploadReader.of(self.settings)(request, format)
             report = await import_facilities(
                 conn,
                 table,
@@ -137,27 +146,6 @@ class CivilAffairsRouter:
                 crs=crs,
                 dry_run=dry_run,
             )
-            return JSONResponse(report.model_dump(), status_code=200 if dry_run else 201)
-
-        @api.post(
-            "/v1/populations/import",
-            response_model=ImportReport,
-            status_code=201,
-            tags=["populations"],
-            openapi_extra=staff_heavy,
-        )
-        async def import_population_upload(
-            request: Request,
-            conn: Conn,
-            actor: Staff,
-            format: Format = None,
-            dry_run: DryRun = False,
-            source: Source = None,
-        ):
-            """Import population counts by division and year (or grid cells); any bad row → nothing."""
-            name = source_name(source, actor)  # parameters first, then the (large) body
-            table = await self.upload(request, format)
-            report = await import_populations(conn, table, source=name, dry_run=dry_run)
             return JSONResponse(report.model_dump(), status_code=200 if dry_run else 201)
 
         return api

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import numpy as np
 
-from boundaries.reverse_service import ReverseGeocoder
+from boundaries import ReverseGeocoder
 from spatial_platform.facilities import queries
 from spatial_platform.facilities.errors import ImportRejected, InvalidParameter, MissingData
 from spatial_platform.facilities.models import ImportReport

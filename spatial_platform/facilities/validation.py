@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from boundaries.crs import check_crs, to_wgs84
+from boundaries import crs as coordinates
 from spatial_platform.facilities.models import ALIASES
 from spatial_platform.facilities.readers import CellError, Table, day, integer, number, pick, text
 
@@ -52,7 +52,7 @@ def _location(errors: list, n: int, raw: dict, geometry) -> tuple[float, float] 
 
 def validate_facilities(table: Table, crs: str = "wgs84") -> tuple[list[dict], list[dict]]:
     """Return (records, errors); records carry WGS-84 lon/lat, errors {row, field, reason}."""
-    crs = check_crs(crs)
+    crs = coordinates.check_crs(crs)
     records, errors = [], []
     seen: dict[str, int] = {}
     for i, raw in enumerate(table.rows):
@@ -92,7 +92,9 @@ def validate_facilities(table: Table, crs: str = "wgs84") -> tuple[list[dict], l
         if len(errors) == before and where is not None:
             records.append({**record, "row": n, "lon": where[0], "lat": where[1]})
     if crs != "wgs84" and records:
-        lon, lat = to_wgs84(np.array([r["lon"] for r in records]), np.array([r["lat"] for r in records]), crs)
+        lon, lat = coordinates.to_wgs84(
+            np.array([r["lon"] for r in records]), np.array([r["lat"] for r in records]), crs
+        )
         for record, x, y in zip(records, lon, lat, strict=True):
             record["lon"], record["lat"] = float(x), float(y)
     return records, errors

@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from boundaries import queries as division_queries
-from boundaries.errors import DivisionNotFound
+from boundaries import DivisionNotFound, version_at
 from spatial_platform.facilities import queries as facility_queries
-from spatial_platform.facilities.errors import InvalidParameter, MissingData
 from spatial_platform.facilities.models import ELDERLY_KINDS, KINDS
 from spatial_platform.planning import queries
+from spatial_platform.planning.errors import InvalidParameter, MissingData
 from spatial_platform.planning.grid import spacing_for, spread_counts
 from spatial_platform.planning.projection import (
     WGS84,
@@ -106,7 +105,7 @@ def choose_year(years: list[int], at: date) -> tuple[int | None, str | None]:
 
 async def load_context(conn: asyncpg.Connection, code: str, at: date, options: Options) -> Context:
     """Read the area's divisions, populations and facilities at ``at`` and project them to metres."""
-    version = await division_queries.version_at(conn, code, at)
+    version = await version_at(conn, code, at)
     if version is None:
         raise DivisionNotFound(f"division code {code} was not in use on {at}")
     if version["level"] not in ("province", "prefecture", "county"):

@@ -10,13 +10,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from boundaries import queries as division_queries
-from boundaries.errors import DivisionNotFound
-from boundaries.reverse import ReverseEngine
-from spatial_platform.facilities.errors import InvalidParameter, MissingData
+from boundaries import DivisionNotFound, ReverseEngine, parent_chain, version_at
 from spatial_platform.facilities.readers import Table
 from spatial_platform.facilities.service import Locator, import_facilities
 from spatial_platform.planning import queries
+from spatial_platform.planning.errors import InvalidParameter, MissingData
 from spatial_platform.planning.projection import WGS84, crs_for_bounds, geometries_to, to_wgs84
 from spatial_platform.planning.synthetic import DEFAULT_SEED, SOURCE, synthesize
 from spatial_platform.populations import queries as population_queries
@@ -45,8 +43,8 @@ async def _chains(conn: asyncpg.Connection, codes: list[str], when: date) -> dic
     """Return, per code, the codes of itself and its ancestors by level."""
     out = {}
     for code in codes:
-        version = await division_queries.version_at(conn, code, when)
-        rows = [version, *await division_queries.parent_chain(conn, code, when)]
+        version = await version_at(conn, code, when)
+        rows = [version, *await parent_chain(conn, code, when)]
         out[code] = {r["level"]: r["code"] for r in rows}
     return out
 
@@ -64,7 +62,7 @@ async def load_demo(
     year = year or today.year
     if not 1981 <= year <= today.year:
         raise InvalidParameter("year", f"year must be between 1981 and {today.year}")
-    version = await division_queries.version_at(conn, code, today)
+    version = await version_at(conn, code, today)
     if version is None:
         raise DivisionNotFound(f"division code {code} is not in use today ({today})")
     leaves = await queries.leaves_under(conn, code, today)
@@ -81,12 +79,7 @@ async def load_demo(
             f"no boundaries for the divisions of {code}; run `spatial-platform ingest boundaries`"
         )
     codes = list(units["code"])
-    real = await conn.fetchval(
-        "SELECT min(division_code) FROM populations WHERE division_code = ANY($1::text[]) AND year = $2 "
-        "AND NOT synthetic",
-        codes,
-        year,
-    )
+    real = await queries.real_population_in(conn, codes, year)
     if real:
         raise InvalidParameter(
             "division", f"real population figures exist for {real} in {year}; not overwritten"
@@ -98,18 +91,8 @@ async def load_demo(
     made = await asyncio.to_thread(synthesize, units, metric, lambda x, y: to_wgs84(x, y, crs), seed, year)
     locate = area_locator(codes, polygons, await _chains(conn, codes, today))
     async with conn.transaction():
-        removed = await conn.execute(
-            "DELETE FROM facilities WHERE synthetic AND source = $1 AND (county_code = ANY($2::text[]) "
-            "OR prefecture_code = ANY($2::text[]))",
-            SOURCE,
-            codes,
-        )
-        await conn.execute(
-            "DELETE FROM population_cells WHERE synthetic AND source = $1 "
-            "AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326)",
-            SOURCE,
-            *bounds,
-        )
+        removed = await queries.delete_synthetic_facilities(conn, codes, SOURCE)
+        await queries.delete_synthetic_cells(conn, bounds, SOURCE)
         await population_queries.delete_synthetic(conn, codes, SOURCE)
         people = await import_populations(
             conn, Table("synthetic", made.populations, None), source=SOURCE, synthetic=True, today=today
@@ -132,6 +115,6 @@ async def load_demo(
         "populations": people.created + people.updated,
         "cells": len(made.cells),
         "facilities": places.created + places.updated,
-        "replaced_facilities": int(removed.split()[-1]),
+        "replaced_facilities": removed,
         "source": SOURCE,
     }

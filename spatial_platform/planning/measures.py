@@ -7,7 +7,7 @@ from datetime import date
 
 import asyncpg
 
-from boundaries.service import Coverage, check_code
+from boundaries import CoveredPeriod, check_code
 from spatial_platform.planning import service
 from spatial_platform.planning.context import Options, load_context
 
@@ -16,7 +16,7 @@ FIRST_DATE = date(1981, 1, 1)
 
 def parse_at(at: str | None, today: date | None = None) -> date:
     """Parse YYYY / YYYY-MM / YYYY-MM-DD like the division API (default today)."""
-    return Coverage(FIRST_DATE, today or date.today()).parse(at)
+    return CoveredPeriod(FIRST_DATE, today or date.today()).parse(at)
 
 
 async def _context(conn: asyncpg.Connection, division: str, at: str | None, options: Options, today=None):
@@ -70,7 +70,7 @@ async def planning_map(
     band: str = "60+",
 ) -> str:
     """Return the folium HTML page for a division at a date (with ``suggest`` MCLP sites, 0 for none)."""
-    from spatial_platform import maps
+    from spatial_platform.planning import maps
 
     ctx = await _context(conn, division, at, Options(band=band, radius=radius))
 

@@ -1,4 +1,4 @@
-"""SQL the planning measures read: the divisions under an area and their geometry at a date."""
+"""SQL of planning: the divisions under an area and their geometry at a date, and the demo's writes."""
 
 from __future__ import annotations
 
@@ -38,4 +38,37 @@ async def geometries_for(conn: asyncpg.Connection, codes: list[str], at: date) -
         """,
         codes,
         at,
+    )
+
+
+async def real_population_in(conn: asyncpg.Connection, codes: list[str], year: int) -> str | None:
+    """Return the lowest of ``codes`` with real (not synthetic) population figures for ``year``, if any."""
+    return await conn.fetchval(
+        "SELECT min(division_code) FROM populations WHERE division_code = ANY($1::text[]) AND year = $2 "
+        "AND NOT synthetic",
+        codes,
+        year,
+    )
+
+
+async def delete_synthetic_facilities(conn: asyncpg.Connection, codes: list[str], source: str) -> int:
+    """Delete the synthetic facilities of ``source`` in these counties or prefectures; return how many."""
+    status = await conn.execute(
+        "DELETE FROM facilities WHERE synthetic AND source = $1 AND (county_code = ANY($2::text[]) "
+        "OR prefecture_code = ANY($2::text[]))",
+        source,
+        codes,
+    )
+    return int(status.split()[-1])
+
+
+async def delete_synthetic_cells(
+    conn: asyncpg.Connection, bounds: tuple[float, float, float, float], source: str
+) -> None:
+    """Delete the synthetic population cells of ``source`` whose points fall in the bounding box."""
+    await conn.execute(
+        "DELETE FROM population_cells WHERE synthetic AND source = $1 "
+        "AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326)",
+        source,
+        *bounds,
     )

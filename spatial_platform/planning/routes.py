@@ -8,7 +8,6 @@ import asyncpg
 import orjson
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
 
 from placenames.auth import require
 from placenames.models import ROLES
@@ -16,6 +15,8 @@ from spatial_platform.facilities.models import ELDERLY_KINDS
 from spatial_platform.headers import page_policy
 from spatial_platform.planning import measures
 from spatial_platform.planning.context import Options
+from spatial_platform.planning.models import SitesRequest
+from spatial_platform.settings import PlanningSettings
 
 Division = Annotated[str, Query(description="Province, prefecture or county code, e.g. 430100.")]
 At = Annotated[str | None, Query(description="YYYY (31 Dec), YYYY-MM or YYYY-MM-DD; default today.")]
@@ -25,23 +26,6 @@ Kinds = Annotated[
     str | None, Query(description="Comma-separated facility kinds (default: the elderly-care kinds).")
 ]
 Spacing = Annotated[float | None, Query(description="Demand grid spacing in metres (default: automatic).")]
-
-
-class SitesRequest(BaseModel):
-    """A site-suggestion request; leave out ``candidates`` for a grid of candidates inside the division."""
-
-    division: str = Field(examples=["430100"])
-    at: str | None = None
-    method: Literal["mclp", "p-median"] = "mclp"
-    p: int = Field(5, ge=1, le=200)
-    radius: float = Field(1000.0, gt=0, le=100_000)
-    band: Literal["total", "60+", "65+", "80+"] = "60+"
-    kinds: list[str] | None = None
-    candidates: list[dict] | None = Field(None, description="[{lon, lat}, …] in WGS 84")
-    candidate_spacing: float | None = Field(
-        None, gt=0, description="Grid spacing in metres (grid candidates)"
-    )
-    engine: Literal["highs", "spopt-highs", "spopt-cbc"] = "highs"
 
 
 def _json(payload) -> Response:
@@ -58,20 +42,16 @@ def _kinds(value: str | None) -> tuple[str, ...]:
 
 @dataclass
 class PlanningRouter:
-    """Builds the /v1/planning router; dependencies and limits are fields so tests can swap them."""
+    """Builds the /v1/planning router; dependencies and ``settings`` (the limits) are fields."""
 
     get_connection: Callable
     authorize: Any
-    max_demand_points: int = 100_000
-    max_candidates: int = 500
-    siting_max_demand: int = 5_000
-    pmedian_max_pairs: int = 2_000_000
-    max_cells: int = 20_000
+    settings: PlanningSettings
 
     def options(self, band: str, kinds: tuple[str, ...], radius: float, spacing: float | None) -> Options:
         """Return measure options within this router's limits."""
         return Options(
-            band=band, kinds=kinds, radius=radius, spacing=spacing, max_points=self.max_demand_points
+            band=band, kinds=kinds, radius=radius, spacing=spacing, max_points=self.settings.max_demand_points
         )
 
     def router(self) -> APIRouter:
@@ -126,7 +106,9 @@ class PlanningRouter:
             ] = "division",
         ):
             options = self.options(band, _kinds(kinds), radius, spacing)
-            result = await measures.access_for(conn, division, at, options, decay, sigma, per, self.max_cells)
+            result = await measures.access_for(
+                conn, division, at, options, decay, sigma, per, self.settings.max_cells
+            )
             return _json(result)
 
         @api.post(
@@ -150,10 +132,10 @@ class PlanningRouter:
                 p=body.p,
                 candidates=body.candidates,
                 spacing=body.candidate_spacing,
-                max_candidates=self.max_candidates,
+                max_candidates=self.settings.max_candidates,
                 engine=body.engine,
-                max_demand=self.siting_max_demand,
-                max_pairs=self.pmedian_max_pairs,
+                max_demand=self.settings.siting_max_demand,
+                max_pairs=self.settings.pmedian_max_pairs,
             )
             return _json(result)
 

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial_platform.facilities.errors import InvalidParameter, MissingData, ProblemTooLarge
 from spatial_platform.planning import accessibility, beds, siting
 from spatial_platform.planning.context import Context, locate_in_units
 from spatial_platform.planning.coverage import coverage
+from spatial_platform.planning.errors import InvalidParameter, MissingData, ProblemTooLarge
 from spatial_platform.planning.grid import candidate_grid
 from spatial_platform.planning.projection import to_metric, to_wgs84
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 BANDS = ("total", "60+", "65+", "80+")
-"""Age bands: everyone, and residents aged 60, 65 and 80 or over."""
+"""Age bands, widest first: everyone, and residents aged 60, 65 and 80 or over.
+
+Each band must not exceed the one before it (for the same division and year)."""
 
 OLDER_DEFAULT = "60+"
 """The band planning measures use unless told otherwise (older people as Chinese statistics count them)."""
@@ -22,6 +24,3 @@ BAND_COLUMNS: dict[str, str] = {
     "80岁以上": "80+",
 }
 """Column names accepted for the wide layout (one column per band)."""
-
-ORDER = ("total", "60+", "65+", "80+")
-"""Each band must not exceed the one before it (for the same division and year)."""

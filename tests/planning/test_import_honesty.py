@@ -6,11 +6,14 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
+from spatial_platform.app import create_app
 from spatial_platform.cli import app as cli
 from spatial_platform.facilities.errors import ImportRejected, ProblemTooLarge, UnreadableFile
 from spatial_platform.facilities.readers import read_table
 from spatial_platform.facilities.service import geocoder_locator, import_facility_file
 from spatial_platform.populations.service import import_population_file
+from spatial_platform.settings import ApiSettings, Settings
+from tests.http import app_client
 
 pytestmark = pytest.mark.anyio
 TODAY = date(2026, 1, 15)
@@ -157,3 +160,15 @@ def test_the_cli_names_the_line_and_exits_1(tmp_path, test_db_name, loaded, monk
     result = CliRunner().invoke(cli, ["populations", "import", str(path)])
     assert result.exit_code == 1
     assert "line 3 does not end with a line break" in result.output
+
+
+async def test_the_upload_byte_limit_of_the_settings_applies_to_both_imports(
+    conn, db_settings, geocoder, as_user
+):
+    app = create_app(Settings.from_env(database=db_settings, api=ApiSettings(import_max_bytes=10)))
+    app.state.reverse_geocoder = geocoder
+    async with app_client(app, conn) as http:
+        for path, body in (("/v1/facilities/import", FACILITIES), ("/v1/populations/import", POPULATIONS)):
+            r = await http.post(f"{path}?format=csv", content=body.encode(), headers=as_user("alice"))
+            assert r.status_code == 413 and r.json()["field"] == "file", r.text
+            assert "at most 10" in r.json()["detail"]

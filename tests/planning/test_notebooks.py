@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from boundaries.ingest import ingest_areacodes
+from boundaries import ingest_areacodes
 from spatial_platform.db import run_on, upgrade
 from spatial_platform.embedded import drop_database, ensure_database
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from spatial_platform.facilities.errors import ImportRejected
+from spatial_platform.populations.errors import ImportRejected
 from spatial_platform.populations.service import import_population_file
 
 pytestmark = pytest.mark.anyio

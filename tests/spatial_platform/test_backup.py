@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from spatial_platform.app import create_app
 from spatial_platform.cli import app
 from spatial_platform.embedded import drop_database
-from spatial_platform.settings import DatabaseSettings
+from spatial_platform.settings import DatabaseSettings, Settings
 from tests.http import app_client
 
 pytestmark = pytest.mark.anyio
@@ -23,7 +23,7 @@ async def answers(db_settings: DatabaseSettings, dsn: str) -> tuple[dict, dict[s
     """The division API's answer for 望城县 in 1990 and the row count of every table."""
     conn = await asyncpg.connect(dsn)
     try:
-        async with app_client(create_app(db_settings), conn) as http:
+        async with app_client(create_app(Settings.from_env(database=db_settings)), conn) as http:
             r = await http.get("/v1/divisions/430122", params={"at": "1990"})
             assert r.status_code == 200, r.text
         counts = {}

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from spatial_platform.app import create_app
 from spatial_platform.guards import BodyGuard, HeavyGuard, heavy_routes
+from spatial_platform.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -72,7 +73,7 @@ async def test_a_body_over_the_limit_gets_413_before_the_app_reads_it():
 
 
 async def test_every_heavy_operation_is_flagged_in_the_openapi_document(db_settings):
-    spec = create_app(db_settings).openapi()
+    spec = create_app(Settings.from_env(database=db_settings)).openapi()
     heavy = {(m, p) for p, item in spec["paths"].items() for m, op in item.items() if op.get("x-heavy")}
     assert heavy == {
         ("post", "/v1/divisions/resolve"),
@@ -90,7 +91,7 @@ async def test_no_free_connection_within_the_timeout_answers_503(db_settings, te
     settings = db_settings.model_copy(
         update={"db_name": test_db_name, "pool_min": 1, "pool_max": 1, "acquire_timeout": 0.3}
     )
-    app = create_app(settings)
+    app = create_app(Settings.from_env(database=settings))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
@@ -108,7 +109,7 @@ async def test_a_statement_past_the_timeout_answers_503_and_the_server_goes_on(
     db_settings, test_db_name, loaded
 ):
     settings = db_settings.model_copy(update={"db_name": test_db_name, "statement_timeout_ms": 1})
-    app = create_app(settings)
+    app = create_app(Settings.from_env(database=settings))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

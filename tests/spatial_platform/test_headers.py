@@ -7,7 +7,7 @@ import pytest
 
 from placenames.ratelimit import TrustedProxies
 from spatial_platform.app import create_app
-from spatial_platform.settings import PlacenamesSettings
+from spatial_platform.settings import PlacenamesSettings, Settings
 from tests.http import app_client
 from tests.tile_server.test_web_map import ARGS, CHROMIUM, server
 
@@ -40,7 +40,7 @@ def assert_secured(response: httpx.Response) -> str:
 
 @pytest.fixture
 async def client(conn, db_settings, boundaries_loaded, seeded):
-    async with app_client(create_app(db_settings), conn) as http:
+    async with app_client(create_app(Settings.from_env(database=db_settings)), conn) as http:
         yield http
 
 
@@ -84,7 +84,7 @@ async def test_docs_are_served_locally_with_only_their_inline_script_allowed(cli
 
 
 async def test_even_an_unexpected_500_has_the_headers(conn, db_settings):
-    app = create_app(db_settings)
+    app = create_app(Settings.from_env(database=db_settings))
 
     @app.get("/boom")
     async def boom():
@@ -124,7 +124,7 @@ async def search(app, conn, peer: str, forwarded_for: str | None = None) -> int:
 def limited_app(db_settings, monkeypatch, trusted: str):
     monkeypatch.setenv("SP_TRUSTED_PROXIES", trusted)
     one_request = PlacenamesSettings(rate_limit_enabled=True, rate_per_second=0.001, rate_burst=1)
-    return create_app(db_settings, placenames=one_request)
+    return create_app(Settings.from_env(database=db_settings, placenames=one_request))
 
 
 async def test_a_spoofed_forwarded_for_gets_no_fresh_bucket(conn, db_settings, seeded, monkeypatch):

@@ -10,6 +10,7 @@ import pytest
 
 from placenames.models import ROLES
 from spatial_platform.app import create_app
+from spatial_platform.settings import Settings
 from tests.http import app_client
 
 pytestmark = pytest.mark.anyio
@@ -36,7 +37,7 @@ def expected(roles: list[str], caller: str) -> str:
 
 @pytest.fixture
 async def matrix_app(conn, db_settings, tokens):
-    app = create_app(db_settings)
+    app = create_app(Settings.from_env(database=db_settings))
     async with app_client(app, conn) as http:
         yield http
 

@@ -27,7 +27,7 @@ from schemathesis.checks import not_a_server_error
 
 from spatial_platform.app import create_app
 from spatial_platform.planning.demo import load_demo
-from spatial_platform.settings import DatabaseSettings, PlacenamesSettings
+from spatial_platform.settings import PlacenamesSettings, Settings
 from tile_server.service import OneConnection
 
 MAX_EXAMPLES = 20
@@ -79,7 +79,7 @@ def hinted(doc: dict) -> dict:
 
 
 # The document of the very app under test (building it opens nothing).
-schema = schemathesis.openapi.from_dict(hinted(create_app(DatabaseSettings()).openapi()), config=CONFIG)
+schema = schemathesis.openapi.from_dict(hinted(create_app(Settings.from_env()).openapi()), config=CONFIG)
 
 
 def no_rate_limit() -> PlacenamesSettings:
@@ -124,7 +124,7 @@ def api(test_dsn, db_settings, boundaries_loaded, seeded, tokens):
     loop.run_until_complete(outer.start())
     # The synthetic Changsha facilities and population, so planning has something to plan on.
     loop.run_until_complete(load_demo(conn, "430100", seed=7, year=2023))
-    app = create_app(db_settings, placenames=no_rate_limit())
+    app = create_app(Settings.from_env(database=db_settings, placenames=no_rate_limit()))
     app.state.pool = OneConnection(conn)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     http = httpx.AsyncClient(transport=transport, base_url=BASE_URL)

@@ -9,6 +9,7 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 
 from spatial_platform.app import create_app
+from spatial_platform.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -34,7 +35,9 @@ def server(db_settings, test_db_name, boundaries_loaded, seeded):
     if not db_settings.embedded:
         settings = settings.model_copy(update={"database_url": db_settings.dsn(test_db_name)})
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(Settings.from_env(database=settings)), host="127.0.0.1", port=port, log_level="warning"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,0 +1,56 @@
+"""Every exception class of a domain package's errors module has an HTTP status in the app's table."""
+
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+from spatial_platform import errors as app_errors
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("boundaries", "placenames", "tile_server", "spatial_platform")
+
+
+def errors_modules() -> list[str]:
+    """The dotted names of every ``errors.py`` in the packages, wherever it lives in them."""
+    return [
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("errors.py"))
+    ]
+
+
+def exception_classes(module) -> list[type[Exception]]:
+    """The exception classes a module defines itself (not those it imports)."""
+    return [
+        cls
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, Exception) and cls.__module__ == module.__name__
+    ]
+
+
+def test_the_walk_finds_every_domain_errors_module():
+    found = set(errors_modules())
+    assert {m.__name__ for m in app_errors.DOMAIN_ERRORS} | {"spatial_platform.errors"} == found
+
+
+@pytest.mark.parametrize("name", errors_modules())
+def test_every_exception_class_has_a_status(name):
+    module = importlib.import_module(name)
+    classes = exception_classes(module)
+    assert classes, f"{name} defines no exception class"
+    missing = sorted(cls.__name__ for cls in classes if cls not in app_errors.STATUS_CODES)
+    assert not missing, f"{name}: {', '.join(missing)} missing from spatial_platform.errors.STATUS_CODES"
+    if module is not app_errors:
+        undeclared = sorted(cls.__name__ for cls in classes if cls not in module.STATUS)
+        assert not undeclared, f"{name}: {', '.join(undeclared)} missing from its own STATUS table"
+
+
+def test_the_statuses_named_in_the_issue():
+    boundaries = importlib.import_module("boundaries.errors")
+    placenames = importlib.import_module("placenames.errors")
+    assert app_errors.STATUS_CODES[placenames.PayloadTooLarge] == 413
+    assert app_errors.STATUS_CODES[boundaries.Forbidden] == 403
+    assert app_errors.STATUS_CODES[boundaries.ProposalNotFound] == 404
+    assert app_errors.STATUS_CODES[boundaries.ProposalConflict] == 409
