@@ -8,7 +8,7 @@ from datetime import date
 
 from boundaries.errors import DateOutOfRange, InvalidInput
 
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,15 @@ class CoveredPeriod:
     first: date
     last: date
 
-    def parse(self, value: str | None, field_name: str = "at") -> date:
-        """Parse YYYY (31 December), YYYY-MM (month end) or YYYY-MM-DD; default today."""
+    def parse(self, value: str | None, field_name: str = "at", end: bool = True) -> date:
+        """Parse YYYY (31 December), YYYY-MM (month end) or YYYY-MM-DD; default today.
+
+        With ``end=False`` a year or month means its first day instead (an opening date), and
+        nothing is defaulted: an empty value is an error for the caller to allow or not.
+        """
         if value is None or value == "":
+            if not end:
+                raise InvalidInput(field_name, f"{field_name} is empty")
             return self.last
         if isinstance(value, str) and len(value) == 10:
             try:
@@ -34,7 +40,9 @@ class CoveredPeriod:
         if month is not None and not 1 <= int(month) <= 12:
             raise InvalidInput(field_name, f"{field_name} has no month {month}: {value!r}")
         try:
-            if month is None:
+            if not end:
+                when = date(year, int(month or 1), int(day or 1))
+            elif month is None:
                 when = date(year, 12, 31)
             elif day is None:
                 nxt = date(year + int(month) // 12, int(month) % 12 + 1, 1)
@@ -43,7 +51,7 @@ class CoveredPeriod:
                 when = date(year, int(month), int(day))
         except ValueError:
             raise InvalidInput(field_name, f"{field_name} is not a real date: {value!r}") from None
-        if month is None and year == self.last.year:
+        if end and month is None and year == self.last.year:
             when = self.last
         return self._check(when, value, field_name)
 

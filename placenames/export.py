@@ -3,7 +3,7 @@
 CSV and GeoJSON stream to the client as pages of ``PAGE`` records are read (each page on a
 connection taken and given back, keyed by id); GeoPackage and Shapefile are appended to a
 temporary file page by page, then sent. CSV cells a spreadsheet would run as formulas get a
-leading ``'`` (see ``boundaries.textfiles.neutralise``).
+leading ``'`` (see ``boundaries.io.text.neutralise``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 import orjson
@@ -16,11 +16,11 @@ from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.security import HTTPBearer
 from starlette.background import BackgroundTask
 
+from boundaries import json_object
 from placenames import auth, bulk, files, models, queries, search, service
 from placenames import export as export_
 from placenames.errors import InvalidPlacename, PayloadTooLarge
 from placenames.ratelimit import TokenBuckets
-from spatial_platform.settings import PlacenamesSettings
 
 CONTENT_TYPES = {
     "text/csv": "csv",
@@ -114,7 +114,7 @@ class PlacenameRouter:
     get_connection: Callable
     limiter: TokenBuckets
     get_pool: Callable
-    settings: PlacenamesSettings
+    settings: Any  # PlacenamesSettings: rate limit, search and name limits, uploads, tokens
 
     def router(self) -> APIRouter:
         """Return a router with every place-name endpoint mounted."""
@@ -303,16 +303,7 @@ class PlacenameRouter:
 
 async def _body(request: Request, required: bool = True) -> dict:
     """Parse a JSON object body (or an empty one when not required)."""
-    raw = await request.body()
-    if not raw.strip() and not required:
-        return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidPlacename("body", f"request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise InvalidPlacename("body", "request body must be a JSON object")
-    return body
+    return json_object(await request.body(), required)
 
 
 def _read_upload(body: bytes, fmt: str, max_rows: int, max_expanded_bytes: int) -> list[dict]:

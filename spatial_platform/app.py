@@ -12,6 +12,7 @@ from boundaries import BoundaryRouter, DivisionRouter, IndexCache, ReverseGeocod
 from placenames.ratelimit import TokenBuckets, TrustedProxies
 from placenames.routes import Authorizer, PlacenameRouter
 from spatial_platform import db
+from spatial_platform.docs import mount_api_docs
 from spatial_platform.errors import add_exception_handlers
 from spatial_platform.facilities.routes import CivilAffairsRouter
 from spatial_platform.guards import BodyGuard, HeavyGuard, heavy_routes
@@ -21,7 +22,7 @@ from spatial_platform.planning.routes import PlanningRouter
 from spatial_platform.populations.routes import PopulationRouter
 from spatial_platform.settings import Settings
 from tile_server.invalidation import ChangeListener
-from tile_server.routes import TileRouter, mount_api_docs, mount_web_map
+from tile_server.routes import TileRouter, mount_web_map
 from tile_server.service import TileCache, TileService
 
 
@@ -80,7 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
         get_connection=get_connection,
         index_cache=app.state.index_cache,
         authorize=authorize,
-        max_batch=api.resolve_max_items,
+        settings=api,
     )
     app.include_router(divisions.router())
     app.include_router(BoundaryRouter(get_connection, app.state.index_cache, authorize).router())
@@ -91,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     names = PlacenameRouter(get_connection, limiter, get_pool, pn)
     app.include_router(names.router())
     app.state.reverse_geocoder = ReverseGeocoder(rev.cells_per_degree, rev.max_vertices, rev.cache_size)
-    app.include_router(ReverseRouter(get_connection, get_geocoder, authorize, rev.max_points).router())
+    app.include_router(ReverseRouter(get_connection, get_geocoder, authorize, rev).router())
     app.include_router(CivilAffairsRouter(get_connection, get_geocoder, authorize, api).router())
     app.include_router(PopulationRouter(get_connection, authorize, api).router())
     app.include_router(PlanningRouter(get_connection, authorize, settings.planning).router())

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from boundaries.codes import check_code
-from boundaries.errors import InvalidInput
 from boundaries.geometry import review
 from boundaries.geometry.models import (
     BoundaryFeature,
@@ -21,7 +20,7 @@ from boundaries.geometry.models import (
 )
 from boundaries.geometry.service import boundary_at, check_crs, parse_upload
 from boundaries.history.service import IndexCache
-from boundaries.routes import AtQuery, json_response
+from boundaries.routes import AtQuery, json_object, json_response
 
 
 @dataclass
@@ -82,7 +81,7 @@ class BoundaryRouter:
             },
         )
         async def upload(code: str, request: Request, conn: Conn, actor: Proposer):
-            body = _json_body(await request.body())
+            body = json_object(await request.body())
             checked = await run_in_threadpool(parse_upload, body, self.today())
             index = await self.index_cache.get(conn)
             created = await review.propose(conn, index, code, checked, actor)
@@ -119,7 +118,7 @@ class BoundaryRouter:
             openapi_extra=_COMMENT_BODY | {"x-roles": list(review.REVIEWERS)},
         )
         async def publish(proposal_id: ProposalId, request: Request, conn: Conn, actor: Reviewer):
-            comment = _json_body(await request.body(), required=False).get("comment")
+            comment = json_object(await request.body(), required=False).get("comment")
             index = await self.index_cache.get(conn)
             return json_response(await review.publish(conn, index, proposal_id, actor, comment))
 
@@ -130,7 +129,7 @@ class BoundaryRouter:
             openapi_extra=_COMMENT_BODY | {"x-roles": list(review.REVIEWERS)},
         )
         async def reject(proposal_id: ProposalId, request: Request, conn: Conn, actor: Reviewer):
-            comment = _json_body(await request.body(), required=False).get("comment")
+            comment = json_object(await request.body(), required=False).get("comment")
             return json_response(await review.reject(conn, proposal_id, actor, comment))
 
         @api.post(
@@ -141,7 +140,7 @@ class BoundaryRouter:
             openapi_extra=_REASON_BODY | {"x-roles": list(review.PROPOSERS)},
         )
         async def withdraw(proposal_id: ProposalId, request: Request, conn: Conn, actor: Proposer):
-            reason = _json_body(await request.body()).get("reason")
+            reason = json_object(await request.body()).get("reason")
             created = await review.propose_withdrawal(conn, proposal_id, reason, actor)
             return Response(orjson.dumps(created), 201, media_type="application/json")
 
@@ -170,16 +169,3 @@ _COMMENT_BODY = {
         },
     }
 }
-
-
-def _json_body(raw: bytes, required: bool = True) -> dict:
-    """Parse a JSON object body (an empty body is ``{}`` when not required)."""
-    if not raw.strip() and not required:
-        return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput("body", f"request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("body", "request body must be a JSON object")
-    return body

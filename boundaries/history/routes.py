@@ -24,7 +24,7 @@ class DivisionRouter:
     get_connection: Callable
     index_cache: IndexCache
     authorize: Any
-    max_batch: int = 10_000
+    settings: Any  # the API settings: ``resolve_max_items`` bounds a batch
     today: Callable[[], date] = date.today
 
     def router(self) -> APIRouter:
@@ -78,8 +78,8 @@ class DivisionRouter:
             items = body.get("items") if isinstance(body, dict) else None
             if not isinstance(items, list):
                 raise InvalidInput("items", "body must be an object with a list 'items'")
-            if len(items) > self.max_batch:
-                raise BatchTooLarge(f"{len(items)} items sent; at most {self.max_batch} per request")
+            if len(items) > (limit := self.settings.resolve_max_items):
+                raise BatchTooLarge(f"{len(items)} items sent; at most {limit} per request")
             local = await towns.lookup(conn, towns.batch_codes(items))
             results = index.resolve(items, self.today(), local)
             found = sum(r["found"] for r in results)

@@ -14,18 +14,19 @@ from pathlib import Path
 import pandas as pd
 
 from boundaries.errors import InvalidInput
-from boundaries.reverse.file_io import BadRow, ChunkWriter, check_csv_input, file_format, rows_per_block
+from boundaries.io.batches import rows_per_block
+from boundaries.reverse.file_io import BadRow, ChunkWriter, check_csv_input, file_format
 from boundaries.reverse.files import GeocodeReport, geocode_frame
 from boundaries.reverse.requests import check_crs
 from boundaries.reverse.service import ReverseModel
 
 
-def dask_frame(source: Path, fmt: str, chunksize: int):
+def dask_frame(source: Path, fmt: str, chunksize: int, encoding: str | None = None):
     """Open the input as a Dask (or dask-geopandas) DataFrame of about ``chunksize`` rows per partition."""
     import dask.dataframe as dd
 
     if fmt == "csv":
-        encoding, _ = check_csv_input(source)  # refuses a cut-off, misquoted or undecodable file
+        encoding, _ = check_csv_input(source, encoding)  # refuses a cut-off, misquoted or undecodable file
         blocksize = rows_per_block(source, chunksize)
         return dd.read_csv(source, dtype=str, keep_default_na=False, blocksize=blocksize, encoding=encoding)
     if fmt == "parquet":
@@ -51,15 +52,19 @@ def geocode_on_cluster(
     chunksize: int = 200_000,
     progress: Callable[[GeocodeReport, list[BadRow]], None] | None = None,
     window: int | None = None,
+    encoding: str | None = None,
 ) -> GeocodeReport:
-    """Geocode ``source`` into ``target`` on the cluster behind ``client`` (a distributed.Client)."""
+    """Geocode ``source`` into ``target`` on the cluster behind ``client`` (a distributed.Client).
+
+    ``encoding`` forces a CSV input's encoding (utf-8, gb18030 or gbk); None detects it.
+    """
     import dask
 
     fmt = file_format(source)
     if file_format(target) != fmt:
         raise InvalidInput("out", f"the output must have the input's format ({fmt})")
     name = check_crs(crs)
-    frame = dask_frame(source, fmt, chunksize)
+    frame = dask_frame(source, fmt, chunksize, encoding)
     if fmt != "gpkg" and not {lon_col, lat_col} <= set(frame.columns):
         columns = ", ".join(map(str, frame.columns))
         message = f"no columns {lon_col!r} and {lat_col!r} in the input (columns: {columns})"

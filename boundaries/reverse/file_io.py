@@ -1,10 +1,10 @@
-"""Chunked readers and writers for the file formats ``geocode`` handles: CSV, Parquet, GeoPackage.
+"""Chunked reading and writing of the file formats ``geocode`` handles: CSV, Parquet, GeoPackage.
 
-CSV is read and written with pyarrow (cells kept as text, so values come back exactly as given).
-A CSV input is checked in one streaming pass first (UTF-8 with or without BOM, or GB18030/GBK;
-last line ends with a line break; quotes close; every row has the header's field count): a
-defect refuses the whole file naming its line, before anything is written. Text cells of a CSV
-output that a spreadsheet would run as a formula (= + - @ …) get a leading ``'``.
+Reading is the shared reader stack's (``boundaries.io.batches``): a CSV input is checked in one
+streaming pass first (encoding, line break at the end, closed quotes, the header's field count)
+and a defect refuses the whole file naming its line, before anything is written. CSV is written
+with pyarrow; text cells of a CSV output that a spreadsheet would run as a formula (= + - @ …)
+get a leading ``'``.
 """
 
 from __future__ import annotations
@@ -20,16 +20,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pyogrio
-import shapely
 
 from boundaries.errors import InvalidInput
-from boundaries.textfiles import (
-    FORMULA_PATTERN,
-    NUMBER_PATTERN,
-    TextFileError,
-    check_csv_file,
-    pyarrow_encoding,
-)
+from boundaries.io.batches import read_batches
+from boundaries.io.common import FileError, detect_format
+from boundaries.io.text import FORMULA_PATTERN, NUMBER_PATTERN, check_csv_file
 
 OUTPUT_COLUMNS = (
     "province_code",
@@ -40,7 +35,7 @@ OUTPUT_COLUMNS = (
     "county_name",
     "geometry_kind",
 )
-FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".gpkg": "gpkg"}
+ENDINGS = (".csv", ".txt", ".parquet", ".pq", ".gpkg")
 
 
 @dataclass(frozen=True)
@@ -61,78 +56,32 @@ class BadRow:
 
 def file_format(path: Path) -> str:
     """Return csv, parquet or gpkg from the file name, or raise InvalidInput."""
-    fmt = FORMATS.get(Path(path).suffix.lower())
+    fmt = detect_format(path, ENDINGS)
     if fmt is None:
         raise InvalidInput("path", f"{path}: unsupported file type (use .csv, .parquet or .gpkg)")
     return fmt
 
 
-def check_csv_input(path: Path) -> tuple[str, list[str]]:
+def check_csv_input(path: Path, encoding: str | None = None) -> tuple[str, list[str]]:
     """Check a CSV input in one streaming pass; return (encoding, header) or raise InvalidInput."""
     try:
-        encoding, header, _ = check_csv_file(path)
-    except TextFileError as exc:
-        raise InvalidInput("path", f"{path}: {exc}; nothing was written") from None
-    return encoding, header
+        codec, header, _ = check_csv_file(path, encoding=encoding)
+    except FileError as exc:
+        raise _refused(path, exc) from None
+    return codec, header
 
 
-def rows_per_block(path: Path, rows: int) -> int:
-    """Estimate how many bytes ``rows`` CSV rows take, from the first megabyte."""
-    with open(path, "rb") as f:
-        sample = f.read(1 << 20)
-    per_row = max(len(sample) / max(sample.count(b"\n"), 1), 1.0)
-    return max(int(per_row * rows), 1 << 16)
+def open_chunks(path: Path, fmt: str, chunksize: int, encoding: str | None = None) -> Iterator[pd.DataFrame]:
+    """Iterate the input file in chunks of at most about ``chunksize`` rows (checked, for a CSV, first)."""
+    try:
+        yield from read_batches(path, fmt, chunksize, encoding)
+    except FileError as exc:
+        raise _refused(path, exc) from None
 
 
-class Chunks:
-    """Iterates a file as DataFrames (a CSV is checked as a whole before its first chunk)."""
-
-    def __init__(self, path: Path, fmt: str, chunksize: int) -> None:
-        self.path, self.fmt, self.chunksize = Path(path), fmt, chunksize
-
-    def __iter__(self) -> Iterator[pd.DataFrame]:
-        if self.fmt == "csv":
-            yield from self._csv()
-        elif self.fmt == "parquet":
-            for batch in pq.ParquetFile(self.path).iter_batches(batch_size=self.chunksize):
-                yield batch.to_pandas()
-        else:
-            yield from self._gpkg()
-
-    def _csv(self) -> Iterator[pd.DataFrame]:
-        encoding, header = check_csv_input(self.path)
-        reader = pcsv.open_csv(
-            self.path,
-            read_options=pcsv.ReadOptions(
-                block_size=rows_per_block(self.path, self.chunksize),
-                use_threads=False,
-                encoding=pyarrow_encoding(encoding),
-            ),
-            parse_options=pcsv.ParseOptions(newlines_in_values=True),
-            convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in header}, strings_can_be_null=False
-            ),
-        )
-        try:
-            for batch in reader:
-                yield batch.to_pandas()
-        except pa.ArrowInvalid as exc:  # the check above should have caught it; refuse all the same
-            raise InvalidInput("path", f"{self.path}: malformed CSV: {exc}; nothing was written") from None
-
-    def _gpkg(self) -> Iterator[pd.DataFrame]:
-        import geopandas
-
-        with pyogrio.open_arrow(self.path, batch_size=self.chunksize, use_pyarrow=True) as (meta, reader):
-            name = meta["geometry_name"] or "wkb_geometry"
-            for batch in reader:
-                frame = batch.to_pandas()
-                geometry = shapely.from_wkb(frame.pop(name).to_numpy()) if name in frame else None
-                yield geopandas.GeoDataFrame(frame, geometry=geometry, crs=meta["crs"])
-
-
-def open_chunks(path: Path, fmt: str, chunksize: int) -> Chunks:
-    """Return an iterator of the input file's chunks of at most about ``chunksize`` rows."""
-    return Chunks(path, fmt, chunksize)
+def _refused(path: Path, exc: FileError) -> InvalidInput:
+    """The error for an input the reader refused: nothing is written."""
+    return InvalidInput("path", f"{path}: {exc}; nothing was written")
 
 
 def neutralise_table(table: pa.Table) -> pa.Table:

@@ -5,7 +5,7 @@ format with seven added columns, so files of any size stream through bounded mem
 coordinates cannot be read is reported with its row number (1 = first data row) and written with
 empty result columns; the rest of the file goes on. A CSV that is cut off, badly quoted, has a
 row with the wrong number of fields or is neither UTF-8 nor GB18030 is refused before anything
-is written (see ``boundaries.textfiles``); a failed run removes its partial output.
+is written (see ``boundaries.io``); a failed run removes its partial output.
 """
 
 from __future__ import annotations
@@ -120,14 +120,18 @@ def geocode_file(
     crs: str = "wgs84",
     chunksize: int = 200_000,
     progress: Callable[[GeocodeReport, list[BadRow]], None] | None = None,
+    encoding: str | None = None,
 ) -> GeocodeReport:
-    """Geocode ``source`` into ``target`` (same format) in process, chunk by chunk."""
+    """Geocode ``source`` into ``target`` (same format) in process, chunk by chunk.
+
+    ``encoding`` forces a CSV input's encoding (utf-8, gb18030 or gbk); None detects it.
+    """
     fmt = file_format(source)
     if file_format(target) != fmt:
         raise InvalidInput("out", f"the output must have the input's format ({fmt})")
     name = check_crs(crs)
     report = GeocodeReport()
-    chunks = open_chunks(source, fmt, chunksize)
+    chunks = open_chunks(source, fmt, chunksize, encoding)
     writer = ChunkWriter(target, fmt, source)
     parsed = 0
     try:

@@ -12,8 +12,8 @@ import numpy as np
 import orjson
 
 from boundaries import crs as crs_
-from boundaries import textfiles
 from boundaries.errors import BatchTooLarge, InvalidInput, PointNotInDivision
+from boundaries.io import text as text_io
 from boundaries.reverse.service import ReverseGeocoder
 
 _RANGE = {"lon": 180.0, "lat": 90.0}
@@ -114,12 +114,12 @@ def parse_csv(body: bytes | str, max_points: int, lon_col: str = "lon", lat_col:
     is refused as a whole, naming the line.
     """
     try:
-        text = body if isinstance(body, str) else textfiles.decode(body)
-        table = textfiles.parse_csv(text, max_points)
-    except textfiles.TooManyRows:
+        text = body if isinstance(body, str) else text_io.decode(body)
+        table = text_io.parse_csv(text, max_points)
+    except text_io.TooManyRows:
         message = f"more than {max_points} CSV rows sent; at most {max_points} per request"
         raise BatchTooLarge(message) from None
-    except textfiles.TextFileError as exc:
+    except text_io.TextFileError as exc:
         error = InvalidInput("body", f"CSV body: {exc}")
         error.body = {"line": exc.line} if exc.line else None
         raise error from None

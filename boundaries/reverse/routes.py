@@ -27,7 +27,7 @@ class ReverseRouter:
     get_connection: Callable
     get_geocoder: Callable
     authorize: Any
-    max_points: int = 100_000
+    settings: Any  # the reverse-geocoding settings: ``max_points`` bounds a batch
     today: Callable[[], date] = date.today
 
     def router(self) -> APIRouter:
@@ -84,9 +84,9 @@ class ReverseRouter:
         ):
             body = await request.body()
             if "csv" in request.headers.get("content-type", ""):
-                batch = await run_in_threadpool(parse_csv, body, self.max_points, lon_col, lat_col)
+                batch = await run_in_threadpool(parse_csv, body, self.settings.max_points, lon_col, lat_col)
             else:
-                batch, body_at, body_crs = await run_in_threadpool(parse_json, body, self.max_points)
+                batch, body_at, body_crs = await run_in_threadpool(parse_json, body, self.settings.max_points)
                 at, crs = at or body_at, crs or body_crs
             answer = await reverse_batch(geocoder, conn, batch, at, crs, self.today())
             return await run_in_threadpool(json_response, answer)

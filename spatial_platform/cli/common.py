@@ -37,6 +37,10 @@ ProgressCallback = Callable[[str, int, int | None], None]
 """Called as progress(stage, done, total) by long work; total None when it is not known."""
 
 AtOption = Annotated[str | None, typer.Option(help="Date YYYY, YYYY-MM or YYYY-MM-DD (default today).")]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(help="Encoding of a CSV input: utf-8, gb18030 or gbk (default: UTF-8, else GB18030)."),
+]
 
 FIRST_DATE = date(1981, 1, 1)
 """The first day of the division history (areacodes starts in 1981)."""

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from spatial_platform.cli.common import AtOption, fail, progress_display, ready_dsn
+from spatial_platform.cli.common import AtOption, EncodingOption, fail, progress_display, ready_dsn
 from spatial_platform.db import run_on
 
 _SHOWN_BAD_ROWS = 100
@@ -53,6 +53,7 @@ def geocode_command(
         str | None, typer.Option(help="Address of a Dask scheduler to run on (e.g. tcp://host:8786).")
     ] = None,
     chunksize: Annotated[int, typer.Option(min=1, help="Rows per chunk (per Dask partition).")] = 200_000,
+    encoding: EncodingOption = None,
 ) -> None:
     """Add province, prefecture and county (code, name) and geometry_kind columns to every row."""
     from boundaries import BoundariesError, geocode_file, geocode_on_cluster
@@ -78,10 +79,21 @@ def geocode_command(
 
                 with Client(scheduler) as client:
                     report = geocode_on_cluster(
-                        client, model, source, target, lon_col, lat_col, crs, chunksize, progress
+                        client,
+                        model,
+                        source,
+                        target,
+                        lon_col,
+                        lat_col,
+                        crs,
+                        chunksize,
+                        progress,
+                        encoding=encoding,
                     )
             else:
-                report = geocode_file(model, source, target, lon_col, lat_col, crs, chunksize, progress)
+                report = geocode_file(
+                    model, source, target, lon_col, lat_col, crs, chunksize, progress, encoding
+                )
     except BoundariesError as exc:
         fail(str(exc))
     if report.bad > shown:

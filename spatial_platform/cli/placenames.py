@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from spatial_platform.cli.common import progress_display, ready_dsn
+from spatial_platform.cli.common import EncodingOption, progress_display, ready_dsn
 
 placenames = typer.Typer(help="The place-name register: seed, report, import, export.", no_args_is_help=True)
 users = typer.Typer(help="Users, roles and API tokens of the place-name register.", no_args_is_help=True)
@@ -99,13 +99,14 @@ def import_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
     user: Annotated[str, typer.Option(help="Who the new records are attributed to.")] = "system",
     fmt: Annotated[str | None, typer.Option("--format", help="csv, geojson, gpkg or shp")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Import new records for review; any invalid row is reported and nothing is imported."""
     from placenames import auth, bulk, files
 
     kind = _run_sync(lambda: files.format_of(file, fmt))
     typer.echo(f"Reading {file} ({kind})", err=True)
-    rows = _run_sync(lambda: files.read_rows(file.resolve(), kind))
+    rows = _run_sync(lambda: files.read_rows(file.resolve(), kind, encoding=encoding))
 
     async def work(conn):
         actor = await auth.find_user(conn, user)

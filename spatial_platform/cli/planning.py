@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from spatial_platform.cli.common import AtOption, fail, progress_display, ready_dsn
+from spatial_platform.cli.common import AtOption, EncodingOption, fail, progress_display, ready_dsn
 from spatial_platform.db import run_on
 from spatial_platform.planning.synthetic import DEFAULT_SEED
 
@@ -65,6 +65,7 @@ def import_facilities_command(
         str, typer.Option(help="Coordinates of the file: wgs84, cgcs2000, gcj02 or bd09.")
     ] = "wgs84",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing.")] = False,
+    encoding: EncodingOption = None,
 ) -> None:
     """Import facilities; division codes are derived by reverse geocoding; any bad row imports nothing."""
     from boundaries import ReverseGeocoder
@@ -75,7 +76,13 @@ def import_facilities_command(
         progress(f"Checking {file} and reverse-geocoding its facilities …", 0, None)
         report = _run(
             lambda conn: import_facility_file(
-                conn, file, locate=locate, source=source or file.name, crs=crs, dry_run=dry_run
+                conn,
+                file,
+                encoding,
+                locate=locate,
+                source=source or file.name,
+                crs=crs,
+                dry_run=dry_run,
             )
         )
     _report("facilities", report)
@@ -90,12 +97,13 @@ def import_populations_command(
         str | None, typer.Option(help="Source label stored with each row (default: file name).")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing.")] = False,
+    encoding: EncodingOption = None,
 ) -> None:
     """Import population counts (or grid cells from a spatial file without division codes); all or nothing."""
     from spatial_platform.populations.service import import_population_file
 
     report = _run(
-        lambda conn: import_population_file(conn, file, source=source or file.name, dry_run=dry_run)
+        lambda conn: import_population_file(conn, file, encoding, source=source or file.name, dry_run=dry_run)
     )
     _report("populations", report)
 

@@ -8,15 +8,23 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from boundaries import TextFileError, TooManyRows, read_csv_bytes
+from boundaries import (
+    MAX_ROWS,
+    CoveredPeriod,
+    FileError,
+    InvalidInput,
+    TooLarge,
+    detect_format,
+    read_csv_file,
+    read_features,
+    split_geometry,
+)
 from spatial_platform.facilities.errors import ProblemTooLarge, UnreadableFile
 
-FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}
-_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+ENDINGS = (".csv", ".geojson", ".json", ".gpkg")
+ANY_DAY = CoveredPeriod(date.min, date.max)  # facility dates may be any day, parsed the one way
 _CONTROL = re.compile(r"[\x00-\x1f]")
 INT4_MAX = 2_147_483_647
-MAX_ROWS = 1_000_000
-"""Rows (features) an import file may hold unless the caller sets another limit."""
 
 
 @dataclass
@@ -32,53 +40,33 @@ class CellError(ValueError):
     """A cell's value is unusable; the message says why."""
 
 
-def read_table(path: Path, max_rows: int = MAX_ROWS) -> Table:
+def read_table(path: Path, max_rows: int = MAX_ROWS, encoding: str | None = None) -> Table:
     """Read ``path`` by its extension; raise UnreadableFile with the reason (blocking).
 
-    A file with more than ``max_rows`` rows or features raises ProblemTooLarge before it is read.
+    A CSV keeps its cells as text; ``encoding`` (utf-8, gb18030 or gbk) forces its encoding, None
+    detects it. A file with more than ``max_rows`` rows or features raises ProblemTooLarge before
+    it is read.
     """
-    kind = FORMATS.get(path.suffix.lower())
+    kind = detect_format(path, ENDINGS)
     if kind is None:
         raise UnreadableFile(f"{path.name}: unsupported file type; use .csv, .geojson or .gpkg")
     if not path.is_file():
         raise UnreadableFile(f"{path}: no such file")
-    if kind == "csv":
-        return _read_csv(path, max_rows)
-    import pyogrio
-
     try:
-        features = pyogrio.read_info(path).get("features", -1)
-    except Exception as exc:  # pyogrio raises several GDAL error classes
-        raise UnreadableFile(f"{path.name}: cannot be read as {kind}: {exc}") from None
-    if features is not None and features > max_rows:
-        raise ProblemTooLarge("file", f"{path.name} has {features} features; at most {max_rows}")
-    try:
-        frame = pyogrio.read_dataframe(path, max_features=max_rows + 1)
-    except Exception as exc:
-        raise UnreadableFile(f"{path.name}: cannot be read as {kind}: {exc}") from None
-    if len(frame) > max_rows:
-        raise ProblemTooLarge("file", f"{path.name} has more than {max_rows} features; at most {max_rows}")
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-    geometries = list(frame.geometry)
-    attributes = frame.drop(columns=frame.geometry.name)
-    rows = [{k: _native(v) for k, v in row.items()} for row in attributes.to_dict(orient="records")]
-    return Table(kind, rows, geometries)
-
-
-def _read_csv(path: Path, max_rows: int) -> Table:
-    """Read a UTF-8 (with or without BOM) or GB18030/GBK CSV with a header row, checked line by line."""
-    try:
-        checked = read_csv_bytes(path.read_bytes(), max_rows)
-    except TooManyRows as exc:
+        if kind == "csv":
+            checked = read_csv_file(path, max_rows, encoding)
+        else:
+            records, geometries = split_geometry(read_features(path, kind, max_rows))
+    except TooLarge as exc:
         raise ProblemTooLarge("file", f"{path.name}: {exc}") from None
-    except TextFileError as exc:
+    except FileError as exc:
         error = UnreadableFile(f"{path.name}: {exc}")
         error.body = {"line": exc.line} if exc.line else None
         raise error from None
-    names = [name.strip() for name in checked.header]
-    rows = [dict(zip(names, row, strict=True)) for row in checked.rows]
-    return Table("csv", rows, None)
+    if kind == "csv":
+        names = [name.strip() for name in checked.header]
+        return Table("csv", [dict(zip(names, row, strict=True)) for row in checked.rows], None)
+    return Table(kind, [{k: _native(v) for k, v in row.items()} for row in records], geometries)
 
 
 def _native(value):
@@ -151,10 +139,7 @@ def day(value) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    match = _DATE.fullmatch(str(value).strip())
-    if not match:
-        raise CellError(f"must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
     try:
-        return date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
-    except ValueError:
-        raise CellError(f"is not a real date: {value!r}") from None
+        return ANY_DAY.parse(str(value).strip(), "value", end=False)
+    except InvalidInput as exc:
+        raise CellError(str(exc).replace("value ", "", 1).replace("value=", "")) from None

@@ -94,8 +94,13 @@ async def _write(
     return ImportReport(rows=rows, created=created, updated=updated, dry_run=dry_run)
 
 
-async def import_facility_file(conn: asyncpg.Connection, path: Path, **options) -> ImportReport:
-    """Read a CSV, GeoJSON or GeoPackage file (off the event loop) and import it."""
-    table = await asyncio.to_thread(read_table, path)
+async def import_facility_file(
+    conn: asyncpg.Connection, path: Path, encoding: str | None = None, **options
+) -> ImportReport:
+    """Read a CSV, GeoJSON or GeoPackage file (off the event loop) and import it.
+
+    ``encoding`` forces a CSV's encoding (utf-8, gb18030 or gbk); None detects it.
+    """
+    table = await asyncio.to_thread(read_table, path, encoding=encoding)
     options.setdefault("source", path.name)
     return await import_facilities(conn, table, **options)

@@ -70,8 +70,13 @@ async def import_populations(
     return ImportReport(rows=len(table.rows), created=created, updated=updated, dry_run=dry_run)
 
 
-async def import_population_file(conn: asyncpg.Connection, path: Path, **options) -> ImportReport:
-    """Read a CSV, GeoJSON or GeoPackage file (off the event loop) and import it."""
-    table = await asyncio.to_thread(read_table, path)
+async def import_population_file(
+    conn: asyncpg.Connection, path: Path, encoding: str | None = None, **options
+) -> ImportReport:
+    """Read a CSV, GeoJSON or GeoPackage file (off the event loop) and import it.
+
+    ``encoding`` forces a CSV's encoding (utf-8, gb18030 or gbk); None detects it.
+    """
+    table = await asyncio.to_thread(read_table, path, encoding=encoding)
     options.setdefault("source", path.name)
     return await import_populations(conn, table, **options)

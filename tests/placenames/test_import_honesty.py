@@ -73,6 +73,17 @@ def test_the_cli_refuses_a_cut_file_with_its_line(test_db_name, seeded, tokens, 
     assert r.exit_code == 1 and "line 4 does not end with a line break" in r.output
 
 
+def test_the_cli_takes_a_forced_encoding_and_refuses_a_wrong_one(test_db_name, seeded, tokens, tmp_path):
+    path = tmp_path / "places.csv"
+    path.write_bytes(CSV.encode("gbk"))
+    env = {"SP_DB_NAME": test_db_name, "DATABASE_URL": ""}
+    args = ["placenames", "import", str(path), "--user", "alice", "--dry-run", "--encoding"]
+    wrong = CliRunner().invoke(cli, [*args, "utf-8"], env=env)
+    assert wrong.exit_code == 1 and "not UTF-8 text" in wrong.output and "at line 2" in wrong.output
+    right = CliRunner().invoke(cli, [*args, "gbk"], env=env)
+    assert right.exit_code == 0 and "all 3 rows are valid" in right.output, right.output
+
+
 def shapefile_zip(folder, features: int = 3, padding: int = 0) -> bytes:
     """A zipped point shapefile, optionally with a member of ``padding`` zero bytes (a zip bomb)."""
     frame = gpd.GeoDataFrame(

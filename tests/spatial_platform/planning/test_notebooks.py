@@ -11,7 +11,7 @@ from boundaries import ingest_areacodes
 from spatial_platform.db import run_on, upgrade
 from spatial_platform.embedded import drop_database, ensure_database
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
 
 
 def run(name: str, tmp_path: Path) -> nbformat.NotebookNode:

@@ -121,3 +121,27 @@ def test_geocode_refuses_a_damaged_csv_and_writes_nothing(geocode_cli, tmp_path,
     result = geocode_cli(tmp_path / "in.csv", tmp_path / "out.csv", "--at", "2024-06-01")
     assert result.exit_code == 1 and words in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out.csv").exists()
+
+
+def test_a_forced_encoding_must_fit_the_whole_file():
+    gbk = ROWS.encode("gbk")
+    with pytest.raises(TextFileError) as caught:
+        read_csv_bytes(gbk, encoding="utf-8")
+    assert "not UTF-8 text as its encoding was given (byte 0x" in str(caught.value) and caught.value.line == 2
+    assert read_csv_bytes(gbk, encoding="gbk").rows[1][1] == "岳麓区"
+    assert read_csv_bytes(ROWS.encode("utf-8-sig"), encoding="UTF8").header == ["id", "name", "lon", "lat"]
+    with pytest.raises(TextFileError, match="unsupported encoding 'latin-1'; use utf-8, gb18030 or gbk"):
+        read_csv_bytes(gbk, encoding="latin-1")
+
+
+def test_geocode_takes_a_forced_encoding_and_refuses_a_wrong_one(geocode_cli, tmp_path):
+    (tmp_path / "in.csv").write_bytes(ROWS.encode("gbk"))
+    args = (tmp_path / "in.csv", tmp_path / "out.csv", "--at", "2024-06-01", "--encoding")
+    wrong = geocode_cli(*args, "utf-8")
+    assert wrong.exit_code == 1 and "not UTF-8 text" in wrong.output and "at line 2" in wrong.output
+    assert not (tmp_path / "out.csv").exists()
+    right = geocode_cli(*args, "gbk")
+    assert right.exit_code == 0, right.output
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert out["name"].tolist() == ["天安门", "岳麓区"]
+    assert out["county_code"].tolist() == ["110101", "430104"]

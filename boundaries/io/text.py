@@ -2,10 +2,11 @@
 
 Encodings: strict UTF-8 (with or without BOM) first, then strict GB18030 (a superset of GBK, what
 Excel writes on Chinese Windows); anything else is refused naming the line and byte where each
-decoding failed. CSV: the last line must end with a line break (a file cut off mid-row would
-otherwise import "101000" as "101"), every quote must close, and every row must have as many
-fields as the header; each problem names its line (1 = the header). Exports neutralise formula
-cells (OWASP CSV injection) with :func:`neutralise`.
+decoding failed. A caller may force one encoding (utf-8, gb18030 or gbk): the file must then
+decode in it, or it is refused naming the line and byte. CSV: the last line must end with a
+line break (a file cut off mid-row would otherwise import "101000" as "101"), every quote must
+close, and every row must have as many fields as the header; each problem names its line (1 =
+the header). Exports neutralise formula cells (OWASP CSV injection) with :func:`neutralise`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-ENCODINGS = ("utf-8", "gb18030")
+from boundaries.io.common import FileError, TooLarge
+
+ENCODINGS = {"utf-8": "utf-8-sig", "utf-8-sig": "utf-8-sig", "gb18030": "gb18030", "gbk": "gbk"}
+"""The encodings a caller may force (by any name Python knows them by) -> the codec that reads them."""
 _BLOCK = 1 << 20
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = r"^[=+\-@\t\r]"
@@ -27,15 +31,11 @@ NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _NUMBER = re.compile(NUMBER_PATTERN)
 
 
-class TextFileError(ValueError):
+class TextFileError(FileError):
     """A text file cannot be read honestly; the message says why and ``line`` where (if known)."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.line = line
 
-
-class TooManyRows(TextFileError):
+class TooManyRows(TextFileError, TooLarge):
     """A CSV file has more data rows than the configured limit."""
 
 
@@ -69,8 +69,36 @@ def _first_error(codec: str, opener: Callable[[], BinaryIO]) -> tuple[int, int, 
     return None
 
 
-def detect_encoding(opener: Callable[[], BinaryIO]) -> str:
-    """Return 'utf-8-sig' or 'gb18030' for the stream ``opener()`` gives, or raise TextFileError."""
+def forced_codec(encoding: str) -> str:
+    """Return the codec for an encoding a caller forces (utf-8, gb18030 or gbk), or raise TextFileError."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        name = ""
+    if name not in ENCODINGS:
+        raise TextFileError(
+            f"unsupported encoding {encoding!r}; use utf-8, gb18030 or gbk, or leave it out to detect it"
+        )
+    return ENCODINGS[name]
+
+
+def detect_encoding(opener: Callable[[], BinaryIO], encoding: str | None = None) -> str:
+    """Return the codec for the stream ``opener()`` gives, or raise TextFileError.
+
+    ``encoding`` None detects 'utf-8-sig' or 'gb18030'; a forced one must decode the whole stream.
+    """
+    if encoding is not None:
+        codec = forced_codec(encoding)
+        error = _first_error(codec, opener)
+        if error is None:
+            return codec
+        label = codec.removesuffix("-sig").upper()
+        raise TextFileError(
+            f"the file is not {label} text as its encoding was given (byte 0x{error[2]:02X} at line "
+            f"{error[0]}, offset {error[1]}, is not valid {label}); give its real encoding or leave "
+            "it out to detect it",
+            error[0],
+        )
     utf8 = _first_error("utf-8", opener)
     if utf8 is None:
         return "utf-8-sig"
@@ -85,10 +113,9 @@ def detect_encoding(opener: Callable[[], BinaryIO]) -> str:
     )
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, encoding: str | None = None) -> str:
     """Decode uploaded bytes (UTF-8 with or without BOM, else GB18030/GBK) or raise TextFileError."""
-    encoding = detect_encoding(lambda: io.BytesIO(data))
-    return data.decode(encoding)
+    return data.decode(detect_encoding(lambda: io.BytesIO(data), encoding))
 
 
 def _tracked(lines: Iterable[str], last: list[str]) -> Iterator[str]:
@@ -166,16 +193,18 @@ def parse_csv(text: str, max_rows: int | None = None, encoding: str = "utf-8") -
     return table
 
 
-def read_csv_bytes(data: bytes, max_rows: int | None = None) -> CsvTable:
+def read_csv_bytes(data: bytes, max_rows: int | None = None, encoding: str | None = None) -> CsvTable:
     """Decode and check an uploaded CSV (any supported encoding) and return its header and rows."""
-    encoding = detect_encoding(lambda: io.BytesIO(data))
-    return parse_csv(data.decode(encoding), max_rows, encoding)
+    codec = detect_encoding(lambda: io.BytesIO(data), encoding)
+    return parse_csv(data.decode(codec), max_rows, codec)
 
 
-def check_csv_file(path: Path, max_rows: int | None = None) -> tuple[str, list[str], int]:
+def check_csv_file(
+    path: Path, max_rows: int | None = None, encoding: str | None = None
+) -> tuple[str, list[str], int]:
     """Check a CSV file of any size in one streaming pass; return (encoding, header, data rows)."""
     path = Path(path)
-    encoding = detect_encoding(lambda: path.open("rb"))
+    encoding = detect_encoding(lambda: path.open("rb"), encoding)
     header: list[str] = []
     count = -1
     with path.open(encoding=encoding, newline="") as handle:
