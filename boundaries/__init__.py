@@ -70,8 +70,17 @@ _EXPORTS = {
     "neutralise": "boundaries.io.text",
     "read_csv_bytes": "boundaries.io.text",
     "check_csv_file": "boundaries.io.text",
+    # audit: checking another system's table of codes, names and dates
+    "AuditRows": "boundaries.audit.service",
+    "AuditResult": "boundaries.audit.service",
+    "audit_table": "boundaries.audit.service",
+    "fetch_local_codes": "boundaries.audit.service",
+    "read_audit_csv": "boundaries.audit.files",
+    "read_audit_file": "boundaries.audit.files",
+    "write_audit_csv": "boundaries.audit.files",
     # routers
     "DivisionRouter": "boundaries.history.routes",
+    "AuditRouter": "boundaries.audit.routes",
     "ReverseRouter": "boundaries.reverse.routes",
     "json_object": "boundaries.routes",
     "BoundaryRouter": "boundaries.geometry.routes",

@@ -13,10 +13,30 @@ _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 @dataclass(frozen=True)
 class CoveredPeriod:
-    """The dates the data can answer for: 1 January of the first year up to today."""
+    """The dates the data can answer for: 1 January of the first year up to today.
+
+    ``recorded`` is the date through which changes are recorded (the end of the last loaded
+    table); a later date is still answered, from the latest record, and flagged.
+    """
 
     first: date
     last: date
+    recorded: date | None = None
+
+    def beyond_record(self, when: date) -> bool:
+        """Tell whether ``when`` lies after the date through which changes are recorded."""
+        return self.recorded is not None and when > self.recorded
+
+    def parse_span(
+        self, start: str | None, stop: str | None, start_field: str = "from", stop_field: str = "to"
+    ) -> tuple[date, date]:
+        """Parse a ``start``..``stop`` pair (``start`` required, ``stop`` default today), in order."""
+        if start is None or start == "":
+            raise InvalidInput(start_field, f"{start_field} is required (YYYY, YYYY-MM or YYYY-MM-DD)")
+        first, last = self.parse(start, start_field), self.parse(stop, stop_field)
+        if first > last:
+            raise InvalidInput(start_field, f"{start_field}={first} is after {stop_field}={last}")
+        return first, last
 
     def parse(self, value: str | None, field_name: str = "at", end: bool = True) -> date:
         """Parse YYYY (31 December), YYYY-MM (month end) or YYYY-MM-DD; default today.

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI, Request
 
-from boundaries import BoundaryRouter, DivisionRouter, IndexCache, ReverseGeocoder, ReverseRouter
+from boundaries import AuditRouter, BoundaryRouter, DivisionRouter, IndexCache, ReverseGeocoder, ReverseRouter
 from placenames.ratelimit import TokenBuckets, TrustedProxies
 from placenames.routes import Authorizer, PlacenameRouter
 from spatial_platform import db
@@ -85,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(divisions.router())
     app.include_router(BoundaryRouter(get_connection, app.state.index_cache, authorize).router())
+    app.include_router(AuditRouter(get_connection, app.state.index_cache, authorize).router())
     mount_web_map(app, web_map.node_modules)
     mount_api_docs(app, web_map.node_modules)
     limiter = TokenBuckets(pn.rate_per_second, pn.rate_burst, enabled=pn.rate_limit_enabled)

@@ -11,6 +11,17 @@ Level = Literal["province", "prefecture", "county"]
 Precision = Literal["day", "year"]
 
 
+class Recorded(BaseModel):
+    """How far the record goes: every answer of the division API says it."""
+
+    data_as_of: date | None = Field(
+        description="The date through which changes are recorded (end of the last loaded table)."
+    )
+    beyond_record: bool = Field(
+        description="True when the date asked is after data_as_of: answered from the latest record."
+    )
+
+
 class Division(BaseModel):
     """A division version: code and name with the period it was in force."""
 
@@ -25,7 +36,7 @@ class Division(BaseModel):
     status: Literal["current", "retired"]
 
 
-class DivisionDetail(Division):
+class DivisionDetail(Division, Recorded):
     """One division at a date, with its chain of ancestors (nearest first)."""
 
     at: date
@@ -42,7 +53,7 @@ class Via(BaseModel):
     note: str | None = None
 
 
-class Snapshot(BaseModel):
+class Snapshot(Recorded):
     """Every division in force at a date."""
 
     at: date
@@ -83,7 +94,7 @@ class Event(BaseModel):
     new_codes: list[str]
 
 
-class History(BaseModel):
+class History(Recorded):
     """Every version of a code, the events that name it and the edges through it."""
 
     code: str
@@ -102,7 +113,7 @@ class Successor(BaseModel):
     chain: list[EdgeOut]
 
 
-class Successors(BaseModel):
+class Successors(Recorded):
     """Today's divisions covering the area a code had at a date."""
 
     code: str
@@ -153,11 +164,77 @@ class ResolveResult(BaseModel):
     today: list[ResolvedCode] = []
     via: Via | None = Field(None, description="Set for a town or village: today's codes are its county's.")
     error: ResolveError | None = None
+    beyond_record: bool = Field(False, description="The item's date is after data_as_of.")
 
 
-class ResolveResponse(BaseModel):
+class ResolveResponse(Recorded):
     """Answers for a whole batch."""
 
     count: int
     found: int
     results: list[ResolveResult]
+
+
+class Document(BaseModel):
+    """The document of a change event: 文号, date and title where the source gives them."""
+
+    event_id: int
+    kind: str
+    effective: date
+    doc_number: str | None
+    doc_date: date | None
+    title: str | None
+
+
+class Change(BaseModel):
+    """One change between two dates: the division as at ``to`` (as at ``from`` if retired)."""
+
+    change: Literal["added", "retired", "renamed", "re-coded", "re-parented"]
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    old_code: str | None = Field(None, description="re-coded: the code before the code_change event.")
+    old_name: str | None = None
+    new_code: str | None = None
+    new_name: str | None = None
+    old_parent_code: str | None = Field(None, description="re-parented: the parent at from.")
+    successors: list[ResolvedCode] = Field(description="retired: today's codes covering its area.")
+    documents: list[Document]
+
+
+class DiffCounts(BaseModel):
+    """How many changes of each kind."""
+
+    added: int
+    retired: int
+    renamed: int
+    re_coded: int = Field(alias="re-coded")
+    re_parented: int = Field(alias="re-parented")
+
+
+class DiffEvent(BaseModel):
+    """A change event between the two dates that touches the divisions compared."""
+
+    id: int
+    year: int
+    kind: str
+    effective: date
+    precision: Precision
+    doc_number: str | None
+    doc_date: date | None
+    title: str | None
+    old_codes: list[str]
+    new_codes: list[str]
+
+
+class Diff(Recorded):
+    """The divisions added, retired, renamed, re-coded and re-parented between two dates."""
+
+    from_: date = Field(alias="from")
+    to: date
+    parent: str | None
+    levels: list[Level]
+    counts: DiffCounts
+    changes: list[Change]
+    events: list[DiffEvent]

@@ -133,6 +133,16 @@ async def graph_edges(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     )
 
 
+async def graph_events(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Return every change event with its document (no full text), for the index's diffs."""
+    return await conn.fetch(
+        """
+        SELECT id, year, kind, effective, precision, doc_number, doc_date, title, old_codes, new_codes
+        FROM change_events ORDER BY effective, id
+        """
+    )
+
+
 # --- towns and villages (boundaries.history.towns) -------------------------------------
 
 

@@ -21,10 +21,11 @@ class BatchResolver:
     """
 
     first_date: date | None
+    data_as_of: date | None
 
     def resolve(self, items: list, today: date, local=None) -> list[dict]:
         """Resolve raw ``{code, at}`` items (towns, villages by ``local``); a bad item gets its own error."""
-        coverage = CoveredPeriod(self.first_date or today, today)
+        coverage = CoveredPeriod(self.first_date or today, today, self.data_as_of)
         return [self._resolve_one(i, item, coverage, local) for i, item in enumerate(items)]
 
     def _resolve_one(self, index: int, item, coverage: CoveredPeriod, local=None) -> dict:
@@ -39,6 +40,7 @@ class BatchResolver:
             "level": None,
             "today": [],
             "error": None,
+            "beyond_record": False,
         }
         try:
             if not isinstance(item, dict):
@@ -46,6 +48,7 @@ class BatchResolver:
             check_code(code)
             when = coverage.parse(item.get("at"))
             out["at"] = when
+            out["beyond_record"] = coverage.beyond_record(when)
             if len(code) > 6 and local is not None:  # a town or village: boundaries.history.towns.LocalCodes
                 return local.resolve_item(self, out, when)
             node = self.require(code, when)

@@ -1,4 +1,8 @@
-"""HTTP routes of the division history API: snapshot, one division, history, successors, resolve."""
+"""HTTP routes of the division history API: snapshot, one division, history, successors, resolve, diff.
+
+Every answer says how far the record goes: ``data_as_of`` and ``beyond_record`` in the body and
+the ``X-Data-As-Of`` header.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,14 +11,35 @@ from typing import Annotated, Any
 
 import asyncpg
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from boundaries.codes import check_code, check_level
+from boundaries.codes import check_code, check_level, code_prefix
 from boundaries.errors import BatchTooLarge, InvalidInput
 from boundaries.history import models, queries, towns
+from boundaries.history.diff import LEVELS, Scope, diff_csv
 from boundaries.history.service import IndexCache, LineageIndex
 from boundaries.history.successors import chain_out
 from boundaries.routes import PUBLIC_HEAVY, AtQuery, json_response
+
+
+def _headers(index: LineageIndex, beyond: bool | None = None) -> dict[str, str]:
+    """The response headers saying how far the record goes."""
+    out = {"X-Data-As-Of": index.data_as_of.isoformat()} if index.data_as_of else {}
+    if beyond is not None:
+        out["X-Beyond-Record"] = "true" if beyond else "false"
+    return out
+
+
+def recorded(index: LineageIndex, body: dict, *asked: date) -> Response:
+    """Answer ``body`` with ``data_as_of``, ``beyond_record`` (any ``asked`` date after it), the header."""
+    as_of = index.data_as_of
+    beyond = as_of is not None and any(d is not None and d > as_of for d in asked)
+    response = json_response({**body, "data_as_of": as_of, "beyond_record": beyond})
+    response.headers.update(_headers(index))
+    return response
+
+
+DiffLevel = Annotated[str | None, Query(description="province, prefecture or county (default: all three)")]
 
 
 @dataclass
@@ -55,7 +80,43 @@ class DivisionRouter:
             rows = await queries.snapshot(
                 conn, when, check_level(level), parent and check_code(parent, "parent")
             )
-            return json_response({"at": when, "count": len(rows), "divisions": [dict(r) for r in rows]})
+            return recorded(
+                index, {"at": when, "count": len(rows), "divisions": [dict(r) for r in rows]}, when
+            )
+
+        @api.get(
+            "/diff",
+            response_model=models.Diff,
+            summary="What changed between two dates: added, retired, renamed, re-coded, re-parented",
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+        )
+        async def diff(
+            index: Index,
+            from_: Annotated[
+                str | None, Query(alias="from", description="Start date (YYYY, YYYY-MM or YYYY-MM-DD)")
+            ] = None,
+            to: Annotated[str | None, Query(description="End date, not before from; default today")] = None,
+            parent: Annotated[str | None, Query(description="Only divisions under this code")] = None,
+            level: DiffLevel = None,
+            fmt: Annotated[str, Query(alias="format", description="json or csv")] = "json",
+        ):
+            start, end = index.coverage(self.today()).parse_span(from_, to)
+            if check_level(level) is not None and level not in LEVELS:
+                raise InvalidInput("level", f"a diff covers {', '.join(LEVELS)}, not {level!r}")
+            if fmt not in ("json", "csv"):
+                raise InvalidInput("format", f"format must be json or csv, got {fmt!r}")
+            parent = parent and check_code(parent, "parent")
+            scope = Scope((level,) if level else LEVELS, code_prefix(parent) if parent else "", parent)
+            result = index.diff(start, end, scope)
+            if fmt == "csv":
+                beyond = index.coverage(self.today()).beyond_record(end)
+                return Response(
+                    diff_csv(result["changes"]),
+                    media_type="text/csv; charset=utf-8",
+                    headers=_headers(index, beyond),
+                )
+            body = {"from": start, "to": end, "parent": parent, "levels": list(scope.levels), **result}
+            return recorded(index, body, start, end)
 
         @api.post(
             "/resolve",
@@ -83,7 +144,8 @@ class DivisionRouter:
             local = await towns.lookup(conn, towns.batch_codes(items))
             results = index.resolve(items, self.today(), local)
             found = sum(r["found"] for r in results)
-            return json_response({"count": len(results), "found": found, "results": results})
+            body = {"count": len(results), "found": found, "results": results}
+            return recorded(index, body, *(r["at"] for r in results if r["beyond_record"]))
 
         @api.get(
             "/{code}",
@@ -93,11 +155,11 @@ class DivisionRouter:
         async def division(code: str, conn: Conn, index: Index, at: AtQuery = None):
             when = index.coverage(self.today()).parse(at)
             if towns.is_local(check_code(code)):
-                return json_response(await towns.detail(conn, index, code, when))
+                return recorded(index, await towns.detail(conn, index, code, when), when)
             node = index.require(code, when)
             row = await queries.version_at(conn, node.code, when)
             parents = await queries.parent_chain(conn, node.code, when)
-            return json_response({**dict(row), "at": when, "parents": [dict(p) for p in parents]})
+            return recorded(index, {**dict(row), "at": when, "parents": [dict(p) for p in parents]}, when)
 
         @api.get(
             "/{code}/children",
@@ -111,29 +173,31 @@ class DivisionRouter:
             else:
                 index.require(code, when)
             rows = await queries.snapshot(conn, when, None, code)
-            return json_response({"at": when, "count": len(rows), "divisions": [dict(r) for r in rows]})
+            return recorded(
+                index, {"at": when, "count": len(rows), "divisions": [dict(r) for r in rows]}, when
+            )
 
         @api.get(
             "/{code}/history",
             response_model=models.History,
             summary="Every version of a code and the change events that touch it",
         )
-        async def history(code: str, conn: Conn):
+        async def history(code: str, conn: Conn, index: Index):
             versions = await queries.versions_of(conn, check_code(code))
             if not versions and towns.is_local(code):
                 (await towns.lookup(conn, [code])).require(code, self.today())
             if not versions:
-                index = await self.index_cache.get(conn)
                 index.require(code, self.today())
             events = await queries.events_touching(conn, code)
             edges = await queries.edges_touching(conn, code)
-            return json_response(
+            return recorded(
+                index,
                 {
                     "code": code,
                     "versions": [dict(v) for v in versions],
                     "events": [dict(e) for e in events],
                     "edges": [dict(e) for e in edges],
-                }
+                },
             )
 
         @api.get(
@@ -163,6 +227,6 @@ class DivisionRouter:
                 }
                 for n, rel, path in index.successors(node, since)
             ]
-            return json_response({**body, "successors": found})
+            return recorded(index, {**body, "successors": found}, when)
 
         return api

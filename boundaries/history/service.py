@@ -1,7 +1,8 @@
 """The in-memory lineage index: every version and edge, and the cache that keeps it current.
 
-Successors are computed in ``history/successors.py`` and batches resolved in
-``history/resolve.py``; both are mixed into ``LineageIndex`` here.
+Successors are computed in ``history/successors.py``, batches resolved in
+``history/resolve.py`` and two-date diffs in ``history/diff.py``; all are mixed into
+``LineageIndex`` here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncpg
 from boundaries.dates import CoveredPeriod
 from boundaries.errors import DivisionNotFound
 from boundaries.history import queries
+from boundaries.history.diff import DiffSearch
 from boundaries.history.resolve import BatchResolver
 from boundaries.history.successors import SuccessorSearch
 
@@ -56,10 +58,16 @@ class Link:
     ending: bool
 
 
-class LineageIndex(SuccessorSearch, BatchResolver):
-    """Every version and edge in memory: successors in microseconds, thousands per batch."""
+class LineageIndex(SuccessorSearch, BatchResolver, DiffSearch):
+    """Every version, edge and event in memory: successors in microseconds, thousands per batch.
 
-    def __init__(self, versions, edges, data_version: int = 0) -> None:
+    ``data_as_of`` is the date through which changes are recorded: 31 December of the last
+    loaded year (``last_year``, else the latest year of any version).
+    """
+
+    def __init__(
+        self, versions, edges, data_version: int = 0, events=(), last_year: int | None = None
+    ) -> None:
         self.data_version = data_version
         self.nodes: dict[int, Node] = {}
         self.by_code: dict[str, list[Node]] = defaultdict(list)
@@ -102,6 +110,9 @@ class LineageIndex(SuccessorSearch, BatchResolver):
         self.first_date = min((n.valid_from for n in self.nodes.values()), default=None)
         for node in self.nodes.values():
             node.transfer_dates = sorted(x.effective for x in node.out if not x.ending)
+        last_year = last_year or max((n.last_year for n in self.nodes.values()), default=None)
+        self.data_as_of: date | None = date(last_year, 12, 31) if last_year else None
+        self._index_events(events)
         self._memo: dict[tuple[int, int], dict[int, tuple[Link, ...]]] = {}
         self._today: dict[tuple[int, int], list[dict]] = {}
 
@@ -113,6 +124,8 @@ class LineageIndex(SuccessorSearch, BatchResolver):
             await queries.graph_versions(conn),
             await queries.graph_edges(conn),
             state["version"] if state else 0,
+            await queries.graph_events(conn),
+            state["last_year"] if state else None,
         )
 
     def version_at(self, code: str, when: date) -> Node | None:
@@ -131,8 +144,8 @@ class LineageIndex(SuccessorSearch, BatchResolver):
         raise DivisionNotFound(f"division code {code} was not in use on {when} (in use: {spans})")
 
     def coverage(self, today: date) -> CoveredPeriod:
-        """Return the dates this index can answer for."""
-        return CoveredPeriod(self.first_date or today, today)
+        """Return the dates this index can answer for, with the date through which it records."""
+        return CoveredPeriod(self.first_date or today, today, self.data_as_of)
 
 
 class IndexCache:

@@ -77,6 +77,7 @@ async def test_every_heavy_operation_is_flagged_in_the_openapi_document(db_setti
     heavy = {(m, p) for p, item in spec["paths"].items() for m, op in item.items() if op.get("x-heavy")}
     assert heavy == {
         ("post", "/v1/divisions/resolve"),
+        ("post", "/v1/divisions/audit"),
         ("post", "/v1/reverse"),
         ("get", "/v1/placenames/export"),
         ("post", "/v1/placenames/import"),

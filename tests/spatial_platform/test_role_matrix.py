@@ -19,6 +19,7 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 # The only writes anyone may send: they read, never change, the data.
 ANYONE = {
     ("post", "/v1/divisions/resolve"),
+    ("post", "/v1/divisions/audit"),
     ("post", "/v1/reverse"),
     ("post", "/v1/planning/sites"),
 }
