@@ -17,7 +17,7 @@ from datetime import date
 
 import asyncpg
 import numpy as np
-from common import rate
+from common import SUCCESSORS_SQL, rate
 
 from boundaries import AuditRows, CoveredPeriod, InvalidInput, LineageIndex, audit_table, check_code
 from spatial_platform.settings import DatabaseSettings
@@ -33,18 +33,6 @@ ORDER BY v.valid @> $2::date DESC, abs(v.valid_from - $2::date)
 LIMIT 2
 """
 
-SUCCESSORS_SQL = """
-WITH RECURSIVE start AS (
-    SELECT id FROM division_versions WHERE code = $1 AND valid @> $2::date
-), walk AS (
-    SELECT s.id, $2::date AS after FROM start s
-  UNION
-    SELECT e.to_version, e.effective FROM walk w
-    JOIN lineage_edges e ON e.from_version = w.id AND e.effective > w.after
-)
-SELECT DISTINCT v.code, v.name FROM walk w JOIN division_versions v ON v.id = w.id
-WHERE v.valid_to IS NULL
-"""
 
 
 def synthetic_table(index: LineageIndex, n: int, seed: int = 11) -> AuditRows:

@@ -31,3 +31,19 @@ def free_port() -> int:
 def rate(n: int, seconds: float, unit: str = "items") -> str:
     """Format a throughput."""
     return f"{n / seconds:,.0f} {unit}/s"
+
+
+# The baseline of the resolve and audit benchmarks: today's successors of one code by one
+# recursive query over the lineage edges (what a client would do row by row).
+SUCCESSORS_SQL = """
+WITH RECURSIVE start AS (
+    SELECT id FROM division_versions WHERE code = $1 AND valid @> $2::date
+), walk AS (
+    SELECT s.id, $2::date AS after FROM start s
+  UNION
+    SELECT e.to_version, e.effective FROM walk w
+    JOIN lineage_edges e ON e.from_version = w.id AND e.effective > w.after
+)
+SELECT DISTINCT v.code, v.name FROM walk w JOIN division_versions v ON v.id = w.id
+WHERE v.valid_to IS NULL
+"""

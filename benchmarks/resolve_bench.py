@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import uvicorn
-from common import free_port, fresh_database, rate
+from common import SUCCESSORS_SQL, free_port, fresh_database, rate
 
 from boundaries import LineageIndex, ingest_areacodes
 from spatial_platform.app import create_app
@@ -27,18 +27,6 @@ from spatial_platform.settings import DatabaseSettings, Settings
 BENCH_DB = "sp_bench"
 BATCH = 10_000
 
-BASELINE_SQL = """
-WITH RECURSIVE start AS (
-    SELECT id FROM division_versions WHERE code = $1 AND valid @> $2::date
-), walk AS (
-    SELECT s.id, $2::date AS after FROM start s
-  UNION
-    SELECT e.to_version, e.effective FROM walk w
-    JOIN lineage_edges e ON e.from_version = w.id AND e.effective > w.after
-)
-SELECT DISTINCT v.code, v.name FROM walk w JOIN division_versions v ON v.id = w.id
-WHERE v.valid_to IS NULL
-"""
 
 
 def sample_items(index: LineageIndex, n: int, seed: int = 7) -> list[dict]:
@@ -101,7 +89,7 @@ async def main(areacodes: Path) -> None:
     sample = items[:1000]
     t0 = time.perf_counter()
     for item in sample:
-        await conn.fetch(BASELINE_SQL, item["code"], date.fromisoformat(item["at"]))
+        await conn.fetch(SUCCESSORS_SQL, item["code"], date.fromisoformat(item["at"]))
     base_s = time.perf_counter() - t0
     baseline = len(sample) / base_s
     print(f"baseline per-item SQL (recursive CTE, {len(sample)} items): {baseline:,.0f} items/s")
