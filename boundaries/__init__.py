@@ -84,6 +84,11 @@ _EXPORTS = {
     "ReverseRouter": "boundaries.reverse.routes",
     "json_object": "boundaries.routes",
     "BoundaryRouter": "boundaries.geometry.routes",
+    "ChangeRouter": "boundaries.changes.routes",
+    "FeedRouter": "boundaries.feed.routes",
+    "SubscriptionRouter": "boundaries.webhooks.routes",
+    "DeliveryWorker": "boundaries.webhooks.delivery",
+    "WebhookSettings": "boundaries.webhooks.settings",
     # modules
     "crs": "boundaries.crs",
     "errors": "boundaries.errors",  # its STATUS table and classes, for the app's error handlers

@@ -53,6 +53,36 @@ class ProposalConflict(BoundariesError):
     """The proposal is not in a state that allows this step, or newer data stands in its way."""
 
 
+class ChangeNotFound(BoundariesError):
+    """No recorded division change (draft or published) has the requested id."""
+
+
+class ChangeConflict(BoundariesError):
+    """The change is not in a state that allows this step, or a published change stands in its way."""
+
+    def __init__(self, message: str, problems: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+        self.body = {"problems": self.problems} if problems else None
+
+
+class ChangeProblems(BoundariesError):
+    """A drafted change has problems; ``problems`` lists each with its field and reason."""
+
+    def __init__(self, message: str, problems: list[dict]) -> None:
+        super().__init__(message)
+        self.problems = problems
+        self.body = {"problems": problems}
+
+
+class FeedEntryNotFound(BoundariesError):
+    """No change-feed entry has the requested sequence number."""
+
+
+class SubscriptionNotFound(BoundariesError):
+    """No webhook subscription has the requested id."""
+
+
 STATUS: dict[type[Exception], int] = {
     InvalidInput: 422,
     DateOutOfRange: 422,
@@ -64,6 +94,11 @@ STATUS: dict[type[Exception], int] = {
     Forbidden: 403,
     ProposalNotFound: 404,
     ProposalConflict: 409,
+    ChangeNotFound: 404,
+    ChangeConflict: 409,
+    ChangeProblems: 422,
+    FeedEntryNotFound: 404,
+    SubscriptionNotFound: 404,
     SourceDataError: 500,
     BoundariesError: 400,
 }

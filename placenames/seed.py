@@ -69,7 +69,7 @@ SELECT 'division:' || coalesce(r.code, h.code) || ':' || coalesce(r.first_year, 
 FROM division_versions h
 LEFT JOIN roots r ON r.head = h.id
 LEFT JOIN formers f ON f.head = h.id
-WHERE NOT EXISTS (SELECT 1 FROM seed_same s WHERE s.pred = h.id)
+WHERE NOT EXISTS (SELECT 1 FROM seed_same s WHERE s.pred = h.id) {levels}
 """
 _PATHS = """
 CREATE TEMP TABLE seed_paths ON COMMIT DROP AS
@@ -211,8 +211,20 @@ async def _bulk_mode(conn: asyncpg.Connection) -> list[str]:
     ]
 
 
-async def seed(conn: asyncpg.Connection, progress: Progress = _noop) -> SeedReport:
-    """Create or update one record per division in ``division_versions``, in one transaction."""
+LEVELS = ("province", "prefecture", "county", "town", "village")
+
+
+async def seed(
+    conn: asyncpg.Connection, progress: Progress = _noop, levels: tuple[str, ...] | None = None
+) -> SeedReport:
+    """Create or update one record per division in ``division_versions``, in one transaction.
+
+    With ``levels`` only divisions of those levels are looked at (a published change of
+    counties and above re-seeds those in well under a second, leaving 660,000 villages alone).
+    """
+    if levels is not None and not set(levels) <= set(LEVELS):
+        raise ValueError(f"levels must be among {LEVELS}, got {levels}")
+    scope = "" if levels is None else "AND h.level IN (" + ", ".join(f"'{x}'" for x in levels) + ")"
     system = await system_actor(conn)
     data_version = await conn.fetchval("SELECT max(version) FROM dataset_loads") or 0
     reason = f"seeded from the official division data (data version {data_version})"
@@ -220,7 +232,8 @@ async def seed(conn: asyncpg.Connection, progress: Progress = _noop) -> SeedRepo
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('placenames seed'))")
         await conn.execute("SET LOCAL jit = off")
         progress("read divisions", 0, 6)
-        for statement, table in ((_SAME, "seed_same"), (_CHAIN, "seed_chain"), (_SOURCE, "seed_src")):
+        source = _SOURCE.format(levels=scope)
+        for statement, table in ((_SAME, "seed_same"), (_CHAIN, "seed_chain"), (source, "seed_src")):
             await conn.execute(statement)
             await conn.execute(f"ANALYZE {table}")
         await conn.execute("ALTER TABLE seed_src ADD PRIMARY KEY (seed_key)")

@@ -8,9 +8,21 @@ from contextlib import asynccontextmanager
 import asyncpg
 from fastapi import FastAPI, Request
 
-from boundaries import AuditRouter, BoundaryRouter, DivisionRouter, IndexCache, ReverseGeocoder, ReverseRouter
+from boundaries import (
+    AuditRouter,
+    BoundaryRouter,
+    ChangeRouter,
+    DeliveryWorker,
+    DivisionRouter,
+    FeedRouter,
+    IndexCache,
+    ReverseGeocoder,
+    ReverseRouter,
+    SubscriptionRouter,
+)
 from placenames.ratelimit import TokenBuckets, TrustedProxies
 from placenames.routes import Authorizer, PlacenameRouter
+from placenames.seed import seed as seed_placenames
 from spatial_platform import db
 from spatial_platform.docs import mount_api_docs
 from spatial_platform.errors import add_exception_handlers
@@ -42,6 +54,11 @@ async def get_geocoder(request: Request) -> ReverseGeocoder:
     return request.app.state.reverse_geocoder
 
 
+async def sync_division_names(conn: asyncpg.Connection):
+    """After a published division change: the place-name records of counties and above follow it."""
+    return await seed_placenames(conn, levels=("province", "prefecture", "county"))
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the FastAPI app from ``settings``; the asyncpg pool opens in the lifespan, on ``app.state``."""
     database, api, web_map = settings.database, settings.api, settings.map
@@ -57,9 +74,17 @@ def create_app(settings: Settings) -> FastAPI:
             lambda: asyncpg.connect(database.dsn()), app.state.tiles.invalidate
         )
         await app.state.listener.start()
+        app.state.webhooks = None
+        if settings.webhooks.enabled:
+            app.state.webhooks = DeliveryWorker.from_settings(
+                lambda: asyncpg.connect(database.dsn()), settings.webhooks
+            )
+            await app.state.webhooks.start()
         try:
             yield
         finally:
+            if app.state.webhooks is not None:
+                await app.state.webhooks.stop()
             await app.state.listener.stop()
             await app.state.pool.close()
 
@@ -86,6 +111,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(divisions.router())
     app.include_router(BoundaryRouter(get_connection, app.state.index_cache, authorize).router())
     app.include_router(AuditRouter(get_connection, app.state.index_cache, authorize).router())
+    app.include_router(ChangeRouter(get_connection, authorize, sync_division_names).router())
+    app.include_router(FeedRouter(get_connection, authorize).router())
+    app.include_router(SubscriptionRouter(get_connection, authorize).router())
     mount_web_map(app, web_map.node_modules)
     mount_api_docs(app, web_map.node_modules)
     limiter = TokenBuckets(pn.rate_per_second, pn.rate_burst, enabled=pn.rate_limit_enabled)

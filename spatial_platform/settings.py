@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from boundaries.webhooks.settings import WebhookSettings
 from spatial_platform.pgauth import PASSWORD_FILE, read_secret
 
 
@@ -189,6 +190,7 @@ class Settings:
     placenames: PlacenamesSettings = field(default_factory=PlacenamesSettings)
     reverse: ReverseSettings = field(default_factory=ReverseSettings)
     planning: PlanningSettings = field(default_factory=PlanningSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @classmethod
     def from_env(cls, **given: object) -> Settings:

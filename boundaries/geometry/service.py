@@ -89,14 +89,23 @@ def parse_upload(body, today: date) -> BoundaryUpload:
     reason = body.get("reason")
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidInput("reason", "reason must say why the boundary changed (a non-empty string)")
-    geom, repaired = _geometry(body.get("geometry"))
-    try:
-        wgs = repair(crsmod.geometry_to_wgs84(geom, name))
-    except shapely.errors.GEOSException as exc:
-        raise InvalidInput("geometry", f"geometry cannot be converted from {name}: {exc}") from None
-    if wgs is None:
-        raise InvalidInput("geometry", f"geometry is not a valid polygon after conversion from {name}")
+    wgs, repaired = parse_geometry(body.get("geometry"), name)
     return BoundaryUpload(wgs, when, name, reason.strip(), repaired)
+
+
+def parse_geometry(value, crs_name: str, field: str = "geometry") -> tuple[BaseGeometry, bool]:
+    """Parse a GeoJSON (Multi)Polygon in ``crs_name`` into WGS 84; return it and whether it was repaired."""
+    try:
+        geom, repaired = _geometry(value)
+    except InvalidInput as exc:
+        raise InvalidInput(field + exc.field.removeprefix("geometry"), str(exc)) from None
+    try:
+        wgs = repair(crsmod.geometry_to_wgs84(geom, crs_name))
+    except shapely.errors.GEOSException as exc:
+        raise InvalidInput(field, f"geometry cannot be converted from {crs_name}: {exc}") from None
+    if wgs is None:
+        raise InvalidInput(field, f"geometry is not a valid polygon after conversion from {crs_name}")
+    return wgs, repaired
 
 
 def feature(row: asyncpg.Record, crs: str) -> bytes:

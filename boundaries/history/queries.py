@@ -14,9 +14,18 @@ _VERSION_COLUMNS = """
 
 
 async def data_state(conn: asyncpg.Connection, dataset: str = "areacodes") -> asyncpg.Record | None:
-    """Return the loaded dataset's version and year range, or None before any ingest."""
+    """Return the loaded dataset's version and year range, or None before any ingest.
+
+    ``feed_head`` (the last change-feed entry) moves with every publication and
+    ``recorded_through`` is the latest effective date of a published recorded change.
+    """
     return await conn.fetchrow(
-        "SELECT version, first_year, last_year, loaded_at FROM dataset_loads WHERE name = $1",
+        """
+        SELECT d.version, d.first_year, d.last_year, d.loaded_at,
+               (SELECT coalesce(max(seq), 0) FROM change_feed) AS feed_head,
+               (SELECT max(effective) FROM change_feed WHERE source = 'recorded') AS recorded_through
+        FROM dataset_loads d WHERE d.name = $1
+        """,
         dataset,
     )
 

@@ -66,7 +66,13 @@ class LineageIndex(SuccessorSearch, BatchResolver, DiffSearch):
     """
 
     def __init__(
-        self, versions, edges, data_version: int = 0, events=(), last_year: int | None = None
+        self,
+        versions,
+        edges,
+        data_version: int | tuple = 0,
+        events=(),
+        last_year: int | None = None,
+        recorded_through: date | None = None,
     ) -> None:
         self.data_version = data_version
         self.nodes: dict[int, Node] = {}
@@ -91,7 +97,9 @@ class LineageIndex(SuccessorSearch, BatchResolver, DiffSearch):
             nodes.sort(key=lambda n: n.valid_from)
         for e in edges:
             src = self.nodes[e["from_version"]]
-            ending = e["effective"].year > src.last_year
+            ending = e["effective"].year > src.last_year or (
+                src.valid_to is not None and e["effective"] >= src.valid_to
+            )
             src.out.append(
                 Link(
                     e["id"],
@@ -112,6 +120,8 @@ class LineageIndex(SuccessorSearch, BatchResolver, DiffSearch):
             node.transfer_dates = sorted(x.effective for x in node.out if not x.ending)
         last_year = last_year or max((n.last_year for n in self.nodes.values()), default=None)
         self.data_as_of: date | None = date(last_year, 12, 31) if last_year else None
+        if recorded_through is not None and (self.data_as_of is None or recorded_through > self.data_as_of):
+            self.data_as_of = recorded_through
         self._index_events(events)
         self._memo: dict[tuple[int, int], dict[int, tuple[Link, ...]]] = {}
         self._today: dict[tuple[int, int], list[dict]] = {}
@@ -123,9 +133,10 @@ class LineageIndex(SuccessorSearch, BatchResolver, DiffSearch):
         return cls(
             await queries.graph_versions(conn),
             await queries.graph_edges(conn),
-            state["version"] if state else 0,
+            _version(state),
             await queries.graph_events(conn),
             state["last_year"] if state else None,
+            state["recorded_through"] if state else None,
         )
 
     def version_at(self, code: str, when: date) -> Node | None:
@@ -148,6 +159,11 @@ class LineageIndex(SuccessorSearch, BatchResolver, DiffSearch):
         return CoveredPeriod(self.first_date or today, today, self.data_as_of)
 
 
+def _version(state) -> tuple[int, int]:
+    """The data version an index is built from: the areacodes load and the change feed's head."""
+    return (state["version"], state["feed_head"]) if state else (0, 0)
+
+
 class IndexCache:
     """Keeps one LineageIndex and reloads it when the loaded dataset's version changes."""
 
@@ -161,8 +177,7 @@ class IndexCache:
 
     async def get(self, conn: asyncpg.Connection) -> LineageIndex:
         """Return an index matching the data in the database ``conn`` sees."""
-        state = await queries.data_state(conn)
-        version = state["version"] if state else 0
+        version = _version(await queries.data_state(conn))
         if self._index is None or self._index.data_version != version:
             self._index = await LineageIndex.load(conn)
         return self._index

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import asyncpg
 
+from boundaries.changes import service as changes
 from boundaries.errors import SourceDataError
+from boundaries.feed import baseline
+from boundaries.feed.service import append
 from boundaries.history.lineage import Lineage, build_lineage
 from boundaries.ingest.datasets import Progress, load_once, no_progress
 from boundaries.sources.areacodes import read_diffs, read_tables
@@ -26,6 +30,8 @@ class IngestReport:
     edges: int
     changed: bool
     data_version: int
+    feed_entries: int = 0
+    replayed: int = 0
 
 
 def load_lineage(root: Path, progress: Progress = no_progress) -> Lineage:
@@ -99,14 +105,28 @@ async def ingest_areacodes(
     years = (lineage.first_year, lineage.last_year)
     counts = (len(lineage.versions), len(lineage.events), len(lineage.edges))
 
+    done = {"feed": 0, "replayed": 0}
+
     async def write() -> dict:
+        recorded = await changes.take_back_all(conn)  # the history is areacodes' own while it is rewritten
         await _write(conn, lineage, progress)
+        done["feed"] = await baseline.sync(conn, append)
+        done["replayed"] = await changes.replay(conn, recorded, date.today())
         return dict(zip(("versions", "events", "edges"), counts, strict=True))
 
     load = await load_once(
         conn, DATASET, digest, str(root.resolve()), write, years=years, force=force, progress=progress
     )
-    return IngestReport(years, *counts, changed=load.changed, data_version=load.version)
+    if not load.changed:  # a register loaded before the feed existed gets its history in the feed
+        async with conn.transaction():
+            if await baseline.missing(conn):
+                recorded = await changes.take_back_all(conn)
+                done["feed"] = await baseline.sync(conn, append)
+                done["replayed"] = await changes.replay(conn, recorded, date.today())
+    return IngestReport(
+        years, *counts, changed=load.changed, data_version=load.version,
+        feed_entries=done["feed"], replayed=done["replayed"],
+    )  # fmt: skip
 
 
 async def _write(conn: asyncpg.Connection, lineage: Lineage, progress: Progress) -> None:

@@ -15,7 +15,8 @@ async def reverse_state(conn: asyncpg.Connection) -> asyncpg.Record:
     """
     return await conn.fetchrow(
         """
-        SELECT (SELECT version FROM dataset_loads WHERE name = 'areacodes') AS data_version,
+        SELECT ((SELECT version FROM dataset_loads WHERE name = 'areacodes'),
+                (SELECT coalesce(max(seq), 0) FROM change_feed)) AS data_version,
                (SELECT max(id) FROM division_geometries) AS top_id
         """
     )

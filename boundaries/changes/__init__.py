@@ -1,0 +1,1 @@
+"""Recorded division changes: drafted as one document, checked, reviewed and published."""
