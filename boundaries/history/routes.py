@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from boundaries.codes import check_code, check_level, code_prefix
 from boundaries.errors import BatchTooLarge, InvalidInput
-from boundaries.history import models, queries, towns
+from boundaries.history import models, queries, release, towns
 from boundaries.history.diff import LEVELS, Scope, diff_csv
 from boundaries.history.service import IndexCache, LineageIndex
 from boundaries.history.successors import chain_out
@@ -117,6 +117,31 @@ class DivisionRouter:
                 )
             body = {"from": start, "to": end, "parent": parent, "levels": list(scope.levels), **result}
             return recorded(index, body, start, end)
+
+        @api.get(
+            "/release",
+            summary="The register at a date as a downloadable release (CSV or JSON) with its checksum",
+            description="Codes, names, levels and parents of every division (county and above) in force "
+            "at `at`; the file is named by the date and `data_as_of`, its SHA-256 is in `X-Checksum-SHA256` "
+            "and `Digest`.",
+            response_class=Response,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                                         "application/json": {"schema": {"type": "object"}}}}},
+        )  # fmt: skip
+        async def release_file(
+            conn: Conn,
+            index: Index,
+            at: AtQuery = None,
+            fmt: Annotated[str, Query(alias="format", description="csv or json")] = "csv",
+        ):
+            when = index.coverage(self.today()).parse(at)
+            if fmt not in release.FORMATS:
+                raise InvalidInput("format", f"format must be csv or json, got {fmt!r}")
+            rows = [dict(r) for r in await queries.snapshot(conn, when, None, None)]
+            out = release.build(rows, when, index.data_as_of, fmt)
+            beyond = index.coverage(self.today()).beyond_record(when)
+            headers = out.headers() | _headers(index, beyond)
+            return Response(out.body, media_type=out.media_type, headers=headers)
 
         @api.post(
             "/resolve",
