@@ -6,14 +6,25 @@ and domain code, never this package.
 
 import typer
 
-from spatial_platform.cli import audit, boundaries, db, geocode, ingest, placenames, planning, server, tiles
+from spatial_platform.cli import (
+    audit,
+    boundaries,
+    changes,
+    db,
+    geocode,
+    ingest,
+    placenames,
+    planning,
+    server,
+    tiles,
+)
 
 app = typer.Typer(
     help="China administrative-division platform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for _module in (db, ingest, boundaries, geocode, audit, placenames, tiles, planning, server):
+for _module in (db, ingest, boundaries, changes, geocode, audit, placenames, tiles, planning, server):
     _module.register(app)
 
 __all__ = ["app"]
