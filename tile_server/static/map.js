@@ -1,5 +1,5 @@
 // The public web map: divisions as of a year with place names, facilities and population overlays,
-// place-name search and a click for the division chain.
+// place-name search and a click for the division chain (its history and the year's changes: history.js).
 (function () {
   "use strict";
   const thisYear = new Date().getFullYear();
@@ -145,6 +145,9 @@
     }
   }
 
+  // Shared with history.js (the division history and the year's changes).
+  window.mapApp = { getJSON, bboxOf };
+
   const results = document.getElementById("results");
   async function search(q) {
     results.innerHTML = "";
@@ -183,6 +186,7 @@
       const body = await getJSON(`/v1/reverse?lon=${ev.lngLat.lng}&lat=${ev.lngLat.lat}&at=${slider.value}`);
       const parts = ["province", "prefecture", "county"].map((k) => body[k]).filter(Boolean);
       chain.textContent = parts.map((p) => `${p.name} ${p.code}`).join(" › ");
+      document.dispatchEvent(new CustomEvent("division-picked", { detail: { parts, at: body.at } }));
       const lines = [parts.map((p) => p.name).join(" ")];
       const layers = ["facilities-circle", "population-fill"].filter(
         (id) => map.getLayoutProperty(id, "visibility") !== "none");
@@ -195,6 +199,7 @@
       new maplibregl.Popup().setLngLat(ev.lngLat).setText(lines.join(" | ")).addTo(map);
     } catch (e) {
       chain.textContent = e.message;
+      document.dispatchEvent(new CustomEvent("division-picked", { detail: { parts: [] } }));
     }
   });
 })();
