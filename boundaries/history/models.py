@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Level = Literal["province", "prefecture", "county"]
-Precision = Literal["day", "year"]
+Precision = Literal["day", "year", "vintage"]
+"""``vintage``: a town or village date between two statistical vintages' cut-offs (NBS gives no day)."""
 
 
 class Recorded(BaseModel):
@@ -34,6 +35,17 @@ class Division(BaseModel):
     from_precision: Precision
     to_precision: Precision | None
     status: Literal["current", "retired"]
+    spellings: list[Spelling] | None = Field(
+        None, description="Towns and villages: each vintage's own spelling of the name, and which is current."
+    )
+
+
+class Spelling(BaseModel):
+    """One spelling of a version's name and the statistical vintages that use it."""
+
+    name: str
+    vintages: list[int]
+    current: bool
 
 
 class DivisionDetail(Division, Recorded):
@@ -75,6 +87,8 @@ class EdgeOut(BaseModel):
     event_id: int
     kind: str
     doc_number: str | None
+    inferred: bool = Field(False, description="Inferred from village membership between vintages.")
+    evidence: list[str] | None = Field(None, description="Inferred edges: the village codes that moved.")
 
 
 class Event(BaseModel):
@@ -101,6 +115,30 @@ class History(Recorded):
     versions: list[Division]
     events: list[Event]
     edges: list[EdgeOut]
+
+
+class StatisticalUnit(BaseModel):
+    """A statistical county-level unit (not a GB/T 2260 division) over consecutive vintages."""
+
+    code: str
+    name: str
+    within_code: str
+    within_level: Literal["prefecture", "province"]
+    valid_from: date
+    valid_to: date | None
+    from_precision: Precision
+    to_precision: Precision | None
+    first_year: int
+    last_year: int
+    towns: int
+
+
+class StatisticalUnits(Recorded):
+    """The statistical units in force at a date."""
+
+    at: date
+    count: int
+    units: list[StatisticalUnit]
 
 
 class Successor(BaseModel):

@@ -143,6 +143,19 @@ class DivisionRouter:
             headers = out.headers() | _headers(index, beyond)
             return Response(out.body, media_type=out.media_type, headers=headers)
 
+        @api.get(
+            "/statistical-units",
+            response_model=models.StatisticalUnits,
+            summary="County-level units of the statistics that GB/T 2260 does not have, at a date",
+            description="Development zones, management areas and the like (e.g. 430171-style codes) as "
+            "the statistical vintages list them, each with the prefecture (or province) it lies in and its "
+            "number of towns.",
+        )
+        async def statistical_units(conn: Conn, index: Index, at: AtQuery = None):
+            when = index.coverage(self.today()).parse(at)
+            rows = [dict(r) for r in await queries.statistical_units(conn, when)]
+            return recorded(index, {"at": when, "count": len(rows), "units": rows}, when)
+
         @api.post(
             "/resolve",
             response_model=models.ResolveResponse,
@@ -166,7 +179,7 @@ class DivisionRouter:
                 raise InvalidInput("items", "body must be an object with a list 'items'")
             if len(items) > (limit := self.settings.resolve_max_items):
                 raise BatchTooLarge(f"{len(items)} items sent; at most {limit} per request")
-            local = await towns.lookup(conn, towns.batch_codes(items))
+            local = await towns.lookup(conn, towns.batch_codes(items), follow=True)
             results = index.resolve(items, self.today(), local)
             found = sum(r["found"] for r in results)
             body = {"count": len(results), "found": found, "results": results}
@@ -215,13 +228,25 @@ class DivisionRouter:
                 index.require(code, self.today())
             events = await queries.events_touching(conn, code)
             edges = await queries.edges_touching(conn, code)
+            out = [dict(v) for v in versions]
+            if towns.is_local(code):
+                spelt: dict[int, list] = {}
+                for s in await queries.spellings_of(conn, [v["id"] for v in versions]):
+                    spelt.setdefault(s["version_id"], []).append(
+                        {"name": s["name"], "vintages": list(s["vintages"]), "current": s["current"]}
+                    )
+                for v in out:
+                    v["spellings"] = spelt.get(v["id"])
             return recorded(
                 index,
                 {
                     "code": code,
-                    "versions": [dict(v) for v in versions],
+                    "versions": out,
                     "events": [dict(e) for e in events],
-                    "edges": [dict(e) for e in edges],
+                    "edges": [
+                        {**dict(e), "evidence": orjson.loads(e["evidence"]) if e["evidence"] else None}
+                        for e in edges
+                    ],
                 },
             )
 
@@ -234,11 +259,19 @@ class DivisionRouter:
             when = index.coverage(self.today()).parse(at)
             body: dict = {"code": code, "at": when}
             if towns.is_local(check_code(code)):
-                local = await towns.lookup(conn, [code])
+                local = await towns.lookup(conn, [code], follow=True)
                 row = local.require(code, when)
+                body.update(name=row["name"], level=row["level"])
+                own, note = local.own_successors(code, when)
+                if own:
+                    if note:
+                        body["via"] = {"code": code[:9], "name": local.versions[code[:9]][-1]["name"],
+                                       "level": "town", "note": note}  # fmt: skip
+                    return recorded(index, {**body, "successors": own}, when)
                 via = local.via(index, code, when)
                 node, since = via.node, via.at
-                body.update(name=row["name"], level=row["level"], via=via.out())
+                body["via"] = {**via.out(), "note": via.note or f"no town lineage reaches today from {code}: "
+                               "today's codes of its county"}  # fmt: skip
             else:
                 node, since = index.require(code, when), when
                 body.update(name=node.name, level=node.level)

@@ -1,4 +1,10 @@
-"""Towns (9-digit) and villages (12-digit): found in SQL, resolved through their county's lineage."""
+"""Towns (9-digit) and villages (12-digit): found in SQL, resolved through their own lineage.
+
+Their history comes from the statistical vintages (2016-2023). Successors follow the town and
+village lineage (``town_lineage``); a village with none follows its town; only where that
+lineage is unknown (a code the vintages do not explain) do they fall back to the county,
+saying so in ``via``.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,8 @@ import asyncpg
 from boundaries.errors import DivisionNotFound
 from boundaries.history import queries
 from boundaries.history.service import LineageIndex, Node
+from boundaries.history.town_lineage import TownLineage
 from boundaries.ingest.villages import DATASET
-from boundaries.sources import china_division as cd
 
 LOCAL_LEVELS = ("town", "village")
 _KIND = {9: "town", 12: "village"}
@@ -48,6 +54,13 @@ class LocalCodes:
 
     versions: dict[str, list[asyncpg.Record]]
     summary: dict | None
+    lineage: TownLineage | None = None
+
+    def _vintages(self) -> str:
+        years = [v["year"] for v in (self.summary or {}).get("vintages", [])] or [
+            (self.summary or {}).get("vintage")
+        ]
+        return f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
     def require(self, code: str, when: date) -> asyncpg.Record:
         """Return the version of a town or village code at ``when`` or raise saying why not."""
@@ -60,7 +73,7 @@ class LocalCodes:
         known = self.versions.get(code)
         if not known:
             raise DivisionNotFound(
-                f"{kind} code {code} is not in the {cd.VINTAGE} statistical division codes"
+                f"{kind} code {code} is not in the statistical division codes of {self._vintages()}"
             )
         for row in known:
             if row["valid_from"] <= when and (row["valid_to"] is None or when < row["valid_to"]):
@@ -70,8 +83,8 @@ class LocalCodes:
             raise DivisionNotFound(f"{kind} code {code} ({first['name']}) was not in use on {when}")
         raise DivisionNotFound(
             f"{kind} code {code} ({first['name']}) is known only from {first['valid_from']}: towns and "
-            f"villages come from the {cd.VINTAGE} statistical division codes (统计用区划代码, as of "
-            f"{cd.AS_OF}) and have no history before that year; {when} is earlier"
+            f"villages come from the statistical division codes (统计用区划代码) of {self._vintages()} "
+            f"and have no history before the first vintage; {when} is earlier"
         )
 
     def statistical_county(self, code: str) -> str | None:
@@ -87,10 +100,11 @@ class LocalCodes:
         node = index.version_at(county, when)
         if node is not None:
             return Via(node, when, None)
-        node = index.version_at(county, cd.AS_OF)
+        as_of = date.fromisoformat((self.summary or {}).get("as_of", "2023-06-30"))
+        node = index.version_at(county, as_of)
         if node is not None:
-            note = f"county {county} was not in force on {when}; resolved from its version of {cd.AS_OF}"
-            return Via(node, cd.AS_OF, note)
+            note = f"county {county} was not in force on {when}; resolved from its version of {as_of}"
+            return Via(node, as_of, note)
         stat = self.statistical_county(county)
         what = f"{county} {stat}" if stat else county
         for width, level in _COARSER:
@@ -103,25 +117,66 @@ class LocalCodes:
                 return Via(node, when, note)
         raise DivisionNotFound(f"{code}: no county, prefecture or province {code[:6]} is known on {when}")
 
+    def own_successors(self, code: str, when: date) -> tuple[list[dict], str | None]:
+        """Today's towns or villages for ``code`` at ``when`` through their lineage, and a note.
+
+        A village without lineage of its own follows its town (noted). Empty when neither
+        reaches today.
+        """
+        row = self.require(code, when)
+        found = self.lineage.successors(row) if self.lineage is not None else []
+        if found or len(code) != 12:
+            return found, None
+        town = self._version_at(code[:9], when)
+        if town is None or self.lineage is None:
+            return [], None
+        found = self.lineage.successors(town)
+        return found, (f"village {code} has no lineage of its own: today's towns of its town {code[:9]}"
+                       if found else None)  # fmt: skip
+
+    def _version_at(self, code: str, when: date) -> asyncpg.Record | None:
+        for row in self.versions.get(code, ()):
+            if row["valid_from"] <= when and (row["valid_to"] is None or when < row["valid_to"]):
+                return row
+        return None
+
     def resolve_item(self, index: LineageIndex, out: dict, when: date) -> dict:
-        """Fill one batch result for a town or village code, resolved through its county."""
+        """Fill one batch result for a town or village code: its lineage, else through its county."""
         code = out["code"]
         row = self.require(code, when)
+        out.update(found=True, name=row["name"], level=row["level"])
+        found, note = self.own_successors(code, when)
+        if found:
+            out["today"] = [{"code": f["code"], "name": f["name"], "relation": f["relation"]} for f in found]
+            if note:
+                out["via"] = {"code": code[:9], "name": self.versions[code[:9]][-1]["name"], "level": "town",
+                              "note": note}  # fmt: skip
+            return out
         via = self.via(index, code, when)
-        out.update(found=True, name=row["name"], level=row["level"], via=via.out())
+        out["via"] = {**via.out(), "note": via.note or f"no town lineage reaches today from {code}: "
+                      "today's codes of its county"}  # fmt: skip
         out["today"] = index.today_codes(via.node, via.at)
         return out
 
 
-async def lookup(conn: asyncpg.Connection, codes: Iterable[str]) -> LocalCodes:
-    """Fetch the versions of the given town and village codes (and their load's summary)."""
-    wanted = sorted({c for c in codes if is_local(c)})
+async def lookup(conn: asyncpg.Connection, codes: Iterable[str], follow: bool = False) -> LocalCodes:
+    """Fetch the versions of the given town and village codes (and their load's summary).
+
+    With ``follow``, also the towns of the villages and the lineage out of every version.
+    """
+    wanted = {c for c in codes if is_local(c)}
+    if follow:
+        wanted |= {c[:9] for c in wanted if len(c) == 12}
     versions: dict[str, list[asyncpg.Record]] = {}
     if not wanted:  # a batch of county-level codes only: no round trip
         return LocalCodes(versions, None)
-    for row in await queries.local_versions(conn, wanted):
+    for row in await queries.local_versions(conn, sorted(wanted)):
         versions.setdefault(row["code"], []).append(row)
-    return LocalCodes(versions, await queries.dataset_summary(conn, DATASET))
+    local = LocalCodes(versions, await queries.dataset_summary(conn, DATASET))
+    if follow:
+        local.lineage = TownLineage()
+        await local.lineage.follow(conn, [r for rows in versions.values() for r in rows])
+    return local
 
 
 def batch_codes(items: list) -> list[str]:
@@ -136,7 +191,8 @@ def batch_codes(items: list) -> list[str]:
 async def detail(conn: asyncpg.Connection, index: LineageIndex, code: str, when: date) -> dict:
     """Return a town or village at ``when`` with its parent chain up to the province."""
     local = await lookup(conn, [code])
-    row = local.require(code, when)
+    local.require(code, when)
+    row = await queries.version_at(conn, code, when)  # named as spelt at the date
     parents = [dict(p) for p in await queries.parent_chain(conn, code, when)]
     note = None
     if not parents or parents[-1]["level"] != "province":

