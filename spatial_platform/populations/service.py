@@ -8,6 +8,7 @@ from pathlib import Path
 
 import asyncpg
 
+from boundaries import china_division
 from spatial_platform.facilities.models import ImportReport
 from spatial_platform.facilities.readers import Table, read_table
 from spatial_platform.populations import queries
@@ -15,8 +16,17 @@ from spatial_platform.populations.errors import ImportRejected
 from spatial_platform.populations.validation import validate_cells, validate_populations
 
 
-def year_date(year: int, today: date) -> date:
-    """Return the date a year's figure describes: 31 December, or today for the current year."""
+def year_date(year: int, today: date, code: str = "") -> date:
+    """Return the date a year's figure describes: 31 December, or today for the current year.
+
+    A town or village figure of a year with a statistical vintage describes that vintage's
+    cut-off, so it attaches to the town as that year's vintage lists it (a 2018 figure of a
+    town merged away in the 2019 vintage still finds it).
+    """
+    if len(code) in (9, 12):
+        for vintage in china_division.VINTAGES:
+            if vintage.year == year:
+                return vintage.cut_off
     return today if year == today.year else date(year, 12, 31)
 
 
@@ -40,17 +50,18 @@ async def import_populations(
         errors.append({"row": 0, "field": "file", "reason": "the file has no rows"})
     if records and not grid:
         ids = await queries.versions_for(
-            conn, [r["code"] for r in records], [year_date(r["year"], today) for r in records]
+            conn, [r["code"] for r in records], [year_date(r["year"], today, r["code"]) for r in records]
         )
         for record, version_id in zip(records, ids, strict=True):
             record["version_id"] = version_id
             if version_id is None:
+                when = year_date(record["year"], today, record["code"])
                 errors.append(
                     {
                         "row": record["row"],
                         "field": "division_code",
-                        "reason": f"division {record['code']} was not in use on "
-                        f"{year_date(record['year'], today)} (the date a {record['year']} figure describes)",
+                        "reason": f"division {record['code']} was not in use on {when} "
+                        f"(the date a {record['year']} figure describes)",
                     }
                 )
     if errors:

@@ -260,3 +260,23 @@ async def test_bad_sources_and_filters_are_clear_errors_and_write_nothing(conn, 
     with pytest.raises(InvalidInput, match="two-digit code") as err:
         await ingest_villages(conn, package_root, ["99"])
     assert err.value.field == "province"
+
+
+async def test_a_2018_town_figure_attaches_to_the_town_as_the_2018_vintage_lists_it(conn, tmp_path):
+    from spatial_platform.populations.service import import_population_file
+
+    path = tmp_path / "towns.csv"
+    path.write_text(
+        "division_code,year,total\n430422102,2018,21000\n430422003,2023,52000\n", encoding="utf-8"
+    )
+    report = await import_population_file(conn, path)
+    assert report.created == 2
+    rows = await conn.fetch(
+        "SELECT p.division_code, v.name, v.valid_to FROM populations p JOIN division_versions v "
+        "ON v.id = p.version_id WHERE p.source = 'towns.csv' ORDER BY 1"
+    )
+    assert [(r["division_code"], r["name"]) for r in rows] == [
+        ("430422003", "向阳桥街道"),
+        ("430422102", "廖田镇"),
+    ]
+    assert str(rows[1]["valid_to"]) == "2019-11-01"  # merged away in the 2019 vintage
