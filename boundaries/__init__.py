@@ -24,6 +24,7 @@ _EXPORTS = {
     # history: the lineage index (successors, resolve)
     "LineageIndex": "boundaries.history.service",
     "IndexCache": "boundaries.history.service",
+    "TownIndexCache": "boundaries.history.town_index",
     # ingests
     "ingest_areacodes": "boundaries.ingest.areacodes",
     "IngestReport": "boundaries.ingest.areacodes",

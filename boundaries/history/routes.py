@@ -5,7 +5,7 @@ the ``X-Data-As-Of`` header.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
@@ -19,6 +19,7 @@ from boundaries.history import models, queries, release, towns
 from boundaries.history.diff import LEVELS, Scope, diff_csv
 from boundaries.history.service import IndexCache, LineageIndex
 from boundaries.history.successors import chain_out
+from boundaries.history.town_index import TownIndexCache
 from boundaries.routes import PUBLIC_HEAVY, AtQuery, json_response
 
 
@@ -51,6 +52,7 @@ class DivisionRouter:
     authorize: Any
     settings: Any  # the API settings: ``resolve_max_items`` bounds a batch
     today: Callable[[], date] = date.today
+    town_cache: TownIndexCache = field(default_factory=TownIndexCache)
 
     def router(self) -> APIRouter:
         """Return a router with every division endpoint mounted."""
@@ -179,7 +181,9 @@ class DivisionRouter:
                 raise InvalidInput("items", "body must be an object with a list 'items'")
             if len(items) > (limit := self.settings.resolve_max_items):
                 raise BatchTooLarge(f"{len(items)} items sent; at most {limit} per request")
-            local = await towns.lookup(conn, towns.batch_codes(items), follow=True)
+            codes = towns.batch_codes(items)
+            in_memory = await self.town_cache.get(conn) if codes else None
+            local = in_memory.local(codes) if in_memory else await towns.lookup(conn, codes, follow=True)
             results = index.resolve(items, self.today(), local)
             found = sum(r["found"] for r in results)
             body = {"count": len(results), "found": found, "results": results}

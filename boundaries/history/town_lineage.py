@@ -46,6 +46,7 @@ class TownLineage:
 
     versions: dict[int, asyncpg.Record] = field(default_factory=dict)
     out: dict[int, list[asyncpg.Record]] = field(default_factory=dict)
+    _memo: dict[int, list[dict]] = field(default_factory=dict)
 
     async def follow(self, conn: asyncpg.Connection, starts: list[asyncpg.Record]) -> None:
         """Fetch every edge reachable from ``starts`` (versions), step by step."""
@@ -71,6 +72,8 @@ class TownLineage:
         if start["valid_to"] is None:
             return [{"code": start["code"], "name": start["name"], "level": start["level"],
                      "relation": "whole", "chain": []}]  # fmt: skip
+        if (hit := self._memo.get(start["id"])) is not None:
+            return hit
         found: dict[str, dict] = {}
 
         def walk(ident: int, whole: bool, chain: list[dict], seen: frozenset) -> None:
@@ -90,4 +93,6 @@ class TownLineage:
                 walk(row["id"], still_whole, step, seen | {row["id"]})
 
         walk(start["id"], True, [], frozenset({start["id"]}))
-        return sorted(found.values(), key=lambda s: s["code"])
+        result = sorted(found.values(), key=lambda s: s["code"])
+        self._memo[start["id"]] = result
+        return result

@@ -151,10 +151,10 @@ async def write_events(
     columns = ["id", "year", "kind", "effective", "precision", "title", "description", "dataset", "source",
                "old_codes", "new_codes"]  # fmt: skip
     await _copy(conn, "change_events", rows, columns, len(events), progress, "copy events")
-    await conn.execute("DROP TABLE IF EXISTS pg_temp.tmp_edges")
+    await conn.execute("DROP TABLE IF EXISTS pg_temp.tmp_town_edges")
     await conn.execute(
         """
-        CREATE TEMP TABLE tmp_edges (old_code text, old_year smallint, new_code text, new_year smallint,
+        CREATE TEMP TABLE tmp_town_edges (old_code text, old_year smallint, new_code text, new_year smallint,
             event_id bigint, relation text, effective date, evidence text) ON COMMIT DROP
         """
     )
@@ -164,19 +164,21 @@ async def write_events(
         for i, e in zip(ids, events, strict=True)
         for x in e.edges
     ]  # fmt: skip
-    await _copy(conn, "tmp_edges", edges, None, len(edges), progress, "copy edges")
+    columns = ["old_code", "old_year", "new_code", "new_year", "event_id", "relation", "effective",
+               "evidence"]  # fmt: skip
+    await _copy(conn, "tmp_town_edges", edges, columns, len(edges), progress, "copy edges")
     await conn.execute(
         """
         INSERT INTO lineage_edges (from_version, to_version, event_id, relation, effective, precision,
                                    inferred, evidence)
         SELECT a.id, b.id, t.event_id, t.relation, t.effective, 'vintage', true, t.evidence::jsonb
-        FROM tmp_edges t
+        FROM tmp_town_edges t
         JOIN division_versions a ON a.code = t.old_code AND a.first_year = t.old_year
         JOIN division_versions b ON b.code = t.new_code AND b.first_year = t.new_year
         ON CONFLICT ON CONSTRAINT lineage_edges_pair DO NOTHING
         """
     )
-    await conn.execute("DROP TABLE tmp_edges")
+    await conn.execute("DROP TABLE tmp_town_edges")
 
 
 async def write_units(conn: asyncpg.Connection, units: list[Unit]) -> None:
