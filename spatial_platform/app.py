@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +21,7 @@ from boundaries import (
     ReverseGeocoder,
     ReverseRouter,
     SubscriptionRouter,
+    TownIndexCache,
 )
 from placenames.ratelimit import TokenBuckets, TrustedProxies
 from placenames.routes import Authorizer, PlacenameRouter
@@ -30,6 +33,7 @@ from spatial_platform.facilities.routes import CivilAffairsRouter
 from spatial_platform.guards import BodyGuard, HeavyGuard, heavy_routes
 from spatial_platform.headers import add_security_headers
 from spatial_platform.health import health_router
+from spatial_platform.ogc.routes import OgcRouter
 from spatial_platform.planning.routes import PlanningRouter
 from spatial_platform.populations.routes import PopulationRouter
 from spatial_platform.settings import Settings
@@ -59,6 +63,15 @@ async def sync_division_names(conn: asyncpg.Connection):
     return await seed_placenames(conn, levels=("province", "prefecture", "county"))
 
 
+async def _warm_towns(app: FastAPI) -> None:
+    """Build the in-memory town index in the background, so the first batch with towns is fast."""
+    try:
+        async with app.state.pool.acquire() as conn:
+            await app.state.town_cache.get(conn)
+    except Exception:  # the first batch builds it then
+        logging.getLogger("spatial_platform").warning("town index not built at start-up", exc_info=True)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the FastAPI app from ``settings``; the asyncpg pool opens in the lifespan, on ``app.state``."""
     database, api, web_map = settings.database, settings.api, settings.map
@@ -74,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
             lambda: asyncpg.connect(database.dsn()), app.state.tiles.invalidate
         )
         await app.state.listener.start()
+        warm = asyncio.create_task(_warm_towns(app), name="town index")
         app.state.webhooks = None
         if settings.webhooks.enabled:
             app.state.webhooks = DeliveryWorker.from_settings(
@@ -83,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            warm.cancel()
             if app.state.webhooks is not None:
                 await app.state.webhooks.stop()
             await app.state.listener.stop()
@@ -98,6 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.index_cache = IndexCache()
+    app.state.town_cache = TownIndexCache()
     # Tiles first: the busiest route is matched before any other.
     app.state.tiles = TileService(cache=TileCache(web_map.tile_cache_bytes))
     app.include_router(TileRouter(get_pool, app.state.index_cache, app.state.tiles).router())
@@ -107,6 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
         index_cache=app.state.index_cache,
         authorize=authorize,
         settings=api,
+        town_cache=app.state.town_cache,
     )
     app.include_router(divisions.router())
     app.include_router(BoundaryRouter(get_connection, app.state.index_cache, authorize).router())
@@ -125,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(CivilAffairsRouter(get_connection, get_geocoder, authorize, api).router())
     app.include_router(PopulationRouter(get_connection, authorize, api).router())
     app.include_router(PlanningRouter(get_connection, authorize, settings.planning).router())
+    app.include_router(OgcRouter(get_connection).router())
     app.include_router(health_router(get_pool))
     app.add_middleware(InvalidateTilesAfterUnsafeMethods)
     app.add_middleware(

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from boundaries import errors as boundaries_errors
 from placenames import errors as placenames_errors
 from spatial_platform.facilities import errors as facilities_errors
+from spatial_platform.ogc import errors as ogc_errors
 from spatial_platform.planning import errors as planning_errors
 from spatial_platform.populations import errors as populations_errors
 from tile_server import errors as tile_errors
@@ -48,6 +49,7 @@ DOMAIN_ERRORS = (
     facilities_errors,
     populations_errors,
     planning_errors,
+    ogc_errors,
 )
 """The errors modules of the domain packages; each declares its exception → status table, ``STATUS``."""
 
