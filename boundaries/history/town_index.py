@@ -2,7 +2,7 @@
 
 Loaded once per data version of the town load (and of the feed), then a batch is answered
 without SQL: ``local(codes)`` gives the ``LocalCodes`` the resolver expects, its lineage already
-followed. About 930,000 versions and 160,000 edges take some 300 MB; the single-code endpoints
+followed. About 930,000 versions and 160,000 edges take some 600 MB; the single-code endpoints
 keep reading SQL (they also show each step's evidence, which is not held here).
 """
 
@@ -19,8 +19,7 @@ from boundaries.history.towns import LocalCodes, is_local
 from boundaries.ingest.villages import DATASET
 
 _VERSIONS = """
-SELECT id, code, name, level, parent_code, valid_from, valid_to, from_precision, to_precision,
-       status, first_year, last_year
+SELECT id, code, name, level, valid_from, valid_to
 FROM division_versions WHERE level IN ('town', 'village')
 """
 _EDGES = """
@@ -39,10 +38,10 @@ class TownIndex:
     ) -> None:
         self.key = key
         self.summary = summary
-        self.by_id: dict[int, dict] = {}
-        self.by_code: dict[str, list[dict]] = {}
-        for r in versions:
-            row = dict(r)
+        # asyncpg records, not dicts: a record costs about a tuple (dicts tripled the memory)
+        self.by_id: dict[int, asyncpg.Record] = {}
+        self.by_code: dict[str, list[asyncpg.Record]] = {}
+        for row in versions:
             self.by_id[row["id"]] = row
             self.by_code.setdefault(row["code"], []).append(row)
         for rows in self.by_code.values():
@@ -53,11 +52,8 @@ class TownIndex:
             target = self.by_id.get(e["to_version"])
             if target is None:
                 continue
-            step = {**target, **dict(e), "id": target["id"], "evidence": None}
+            step = {**dict(target), **dict(e), "id": target["id"], "evidence": None}
             self.lineage.out.setdefault(e["from_version"], []).append(step)
-        for row in self.by_id.values():
-            if row["valid_to"] is not None:
-                self.lineage.out.setdefault(row["id"], [])
 
     @classmethod
     async def load(cls, conn: asyncpg.Connection, key) -> TownIndex:

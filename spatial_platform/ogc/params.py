@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from boundaries import CoveredPeriod, InvalidInput
 from spatial_platform.ogc.errors import BadParameter
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -29,14 +30,24 @@ class Period:
         return self.start if self.start == self.end else None
 
 
-def _day(text: str) -> date:
+_ANY_DAY = CoveredPeriod(date.min, date.max)
+
+
+def _day(text: str, end: bool = True) -> date:
+    """An RFC 3339 date-time (its day), or a date as the whole API takes it (YYYY, YYYY-MM, YYYY-MM-DD).
+
+    A year or month opening an interval means its first day, otherwise its last.
+    """
     text = text.strip()
-    try:
-        if "T" in text or " " in text:
+    if "T" in text or " " in text:
+        try:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadParameter("datetime", f"{text!r} is not an RFC 3339 date or date-time") from None
+        except ValueError:
+            raise BadParameter("datetime", f"{text!r} is not an RFC 3339 date-time") from None
+    try:
+        return _ANY_DAY.parse(text, "datetime", end=end)
+    except InvalidInput as exc:
+        raise BadParameter("datetime", str(exc)) from None
 
 
 def datetime_param(value: str | None, today: date) -> Period:
@@ -47,7 +58,7 @@ def datetime_param(value: str | None, today: date) -> Period:
         d = _day(value)
         return Period(d, d)
     a, _, b = value.partition("/")
-    start = None if a.strip() in ("", "..") else _day(a)
+    start = None if a.strip() in ("", "..") else _day(a, end=False)
     end = None if b.strip() in ("", "..") else _day(b)
     if start and end and start > end:
         raise BadParameter("datetime", f"the interval {value!r} ends before it starts")

@@ -81,7 +81,8 @@ class OgcRouter:
             raise NotFound(f"no collection {cid!r}; see {PREFIX}/collections")
         return COLLECTIONS[cid]
 
-    async def _describe(self, conn, base: str, c: Collection) -> dict:
+    async def _describe(self, conn, base: str, c: Collection, query: str = "") -> dict:
+        """A collection's description; ``query`` (e.g. ``datetime=2010``) goes on its items links."""
         if c.kind not in self._extents:
             self._extents[c.kind] = await queries.extent(conn, c.kind)
         bbox = self._extents[c.kind]
@@ -102,8 +103,8 @@ class OgcRouter:
             },
             "links": [
                 _link(url, "self", "application/json", c.title),
-                _link(f"{url}/items", "items", GEOJSON, "Features"),
-                _link(f"{url}/items?f=html", "items", "text/html", "Features as HTML"),
+                _link(f"{url}/items{'?' + query if query else ''}", "items", GEOJSON, "Features"),
+                _link(f"{url}/items?{query + '&' if query else ''}f=html", "items", "text/html", "As HTML"),
                 _link(
                     f"{url}/queryables",
                     "http://www.opengis.net/def/rel/ogc/1.0/queryables",
@@ -166,9 +167,27 @@ class OgcRouter:
             summary="One feature collection",
             responses={404: {"description": "No such collection"}},
         )
-        async def collection(cid: str, request: Request, conn: Conn, f: F = None):
+        async def collection(
+            cid: str,
+            request: Request,
+            conn: Conn,
+            datetime_: Annotated[
+                str | None, Query(alias="datetime", description="carried into the items links")
+            ] = None,
+            f: F = None,
+        ):
+            """Describe a collection; ``datetime`` and property filters given here go on its items links.
+
+            So a client that opens a collection URL (GDAL's OAPIF driver does) reads that selection.
+            """
             c = self._collection(cid)
-            return _answer(request, f, await self._describe(conn, base(request), c), c.title)
+            carried = {}
+            if datetime_:
+                datetime_param(datetime_, self.today())  # checked here, applied by the items link
+                carried["datetime"] = datetime_
+            carried |= {k: v for k, v in request.query_params.items() if k in c.filters and v}
+            doc = await self._describe(conn, base(request), c, urlencode(carried))
+            return _answer(request, f, doc, c.title)
 
         @api.get("/collections/{cid}/queryables", summary="Queryable properties of a collection")
         async def queryable(cid: str, request: Request, f: F = None):
