@@ -94,6 +94,7 @@ _EXPORTS = {
     "crs": "boundaries.crs",
     "errors": "boundaries.errors",  # its STATUS table and classes, for the app's error handlers
     "china_division": "boundaries.sources.china_division",
+    "export": "boundaries.geometry.export",  # bulk export of divisions with their boundaries
 }
 
 __all__ = sorted(_EXPORTS)

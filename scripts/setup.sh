@@ -82,6 +82,11 @@ import DatabaseSettings; cd.unpack_all(cd.cache_dir(DatabaseSettings().data_dir)
     }
 fi
 
+# --- GDAL's command-line tools: the tests open our OGC API, tiles and exports with them -------
+if ! command -v ogrinfo >/dev/null 2>&1; then
+    apt_install gdal-bin
+fi
+
 # --- the benchmarks' HTTP load generator (h2load, a C client), small and always installed ------
 if ! command -v h2load >/dev/null 2>&1; then
     apt_install nghttp2-client

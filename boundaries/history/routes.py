@@ -4,17 +4,22 @@ Every answer says how far the record goes: ``data_as_of`` and ``beyond_record`` 
 the ``X-Data-As-Of`` header.
 """
 
+import asyncio
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from boundaries.codes import check_code, check_level, code_prefix
 from boundaries.errors import BatchTooLarge, InvalidInput
+from boundaries.geometry import export
 from boundaries.history import models, queries, release, towns
 from boundaries.history.diff import LEVELS, Scope, diff_csv
 from boundaries.history.service import IndexCache, LineageIndex
@@ -38,6 +43,16 @@ def recorded(index: LineageIndex, body: dict, *asked: date) -> Response:
     response = json_response({**body, "data_as_of": as_of, "beyond_record": beyond})
     response.headers.update(_headers(index))
     return response
+
+
+def _stream(path: Path, chunk: int = 1 << 20):
+    """Yield a file in chunks, then remove it and its temporary folder."""
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(chunk):
+                yield block
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 DiffLevel = Annotated[str | None, Query(description="province, prefecture or county (default: all three)")]
@@ -144,6 +159,43 @@ class DivisionRouter:
             beyond = index.coverage(self.today()).beyond_record(when)
             headers = out.headers() | _headers(index, beyond)
             return Response(out.body, media_type=out.media_type, headers=headers)
+
+        @api.get(
+            "/export",
+            summary="Every division in force at a date with its boundary and provenance, as one file",
+            description="GeoPackage, GeoParquet, GeoJSON, CSV (geometry as WKT) or zipped Shapefile, named "
+            "by the date and data version; `provenance` is surveyed, derived or none; the SHA-256 is in "
+            "`X-Checksum-SHA256`. Levels: province, prefecture, county (default all three), town or village.",
+            response_class=StreamingResponse,
+            responses={200: {"content": {t: {} for t, _ in export.FORMATS.values()}}},
+            openapi_extra=PUBLIC_HEAVY,
+        )
+        async def export_file(
+            conn: Conn,
+            index: Index,
+            at: AtQuery = None,
+            level: Annotated[str | None, Query(description="one level (default: county and above)")] = None,
+            parent: Annotated[str | None, Query(description="Only children of this code")] = None,
+            fmt: Annotated[str, Query(alias="format", description=", ".join(export.FORMATS))] = "gpkg",
+        ):
+            when = index.coverage(self.today()).parse(at)
+            if fmt not in export.FORMATS:
+                known = ", ".join(export.FORMATS)
+                raise InvalidInput("format", f"format must be one of {known}, got {fmt!r}")
+            levels = (check_level(level),) if level else ("province", "prefecture", "county")
+            if level == "village" and not parent:
+                raise InvalidInput("parent", "level=village needs a parent (a town code): there are ~620,000")
+            rows = await export.rows_at(conn, when, levels, parent and check_code(parent, "parent"))
+            dv = index.data_version
+            version = "-".join(map(str, dv)) if isinstance(dv, tuple) else dv
+            out = await asyncio.to_thread(export.write, rows, fmt, when, version)
+            headers = {
+                "Content-Disposition": f'attachment; filename="{out.path.name}"',
+                "X-Checksum-SHA256": out.sha256,
+                "Content-Length": str(out.path.stat().st_size),
+                **_headers(index, index.coverage(self.today()).beyond_record(when)),
+            }
+            return StreamingResponse(_stream(out.path), media_type=out.media_type, headers=headers)
 
         @api.get(
             "/statistical-units",

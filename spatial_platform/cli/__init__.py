@@ -11,6 +11,7 @@ from spatial_platform.cli import (
     boundaries,
     changes,
     db,
+    export,
     geocode,
     ingest,
     placenames,
@@ -24,7 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-for _module in (db, ingest, boundaries, changes, geocode, audit, placenames, tiles, planning, server):
+for _module in (db, ingest, boundaries, export, changes, geocode, audit, placenames, tiles, planning, server):
     _module.register(app)
 
 __all__ = ["app"]
