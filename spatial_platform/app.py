@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 from fastapi import FastAPI, Request
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from boundaries import (
     AuditRouter,
@@ -27,6 +28,7 @@ from placenames.ratelimit import TokenBuckets, TrustedProxies
 from placenames.routes import Authorizer, PlacenameRouter
 from placenames.seed import seed as seed_placenames
 from spatial_platform import db
+from spatial_platform.cors import CorsPolicy, parse_origins
 from spatial_platform.docs import mount_api_docs
 from spatial_platform.errors import add_exception_handlers
 from spatial_platform.facilities.routes import CivilAffairsRouter
@@ -40,6 +42,16 @@ from spatial_platform.settings import Settings
 from tile_server.invalidation import ChangeListener
 from tile_server.routes import TileRouter, mount_web_map
 from tile_server.service import TileCache, TileService
+
+UNZIPPED = (
+    *DEFAULT_EXCLUDED_CONTENT_TYPES,
+    "application/vnd.mapbox-vector-tile",
+    "application/x-protobuf",
+    "application/geopackage+sqlite3",
+    "application/vnd.apache.parquet",
+    "application/vnd.pmtiles",
+)
+"""Answers gzip leaves alone: tiles (they come gzipped or not by themselves) and binary files."""
 
 
 async def get_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
@@ -157,6 +169,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     add_exception_handlers(app)
     add_security_headers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=UNZIPPED)
+    app.add_middleware(CorsPolicy, origins=parse_origins(settings.server.cors_origins))
     return app
 
 

@@ -100,6 +100,11 @@ class ServerSettings(BaseSettings):
         description="Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed "
         "(SP_TRUSTED_PROXIES; default none: the direct peer is the client)",
     )
+    cors_origins: str = Field(
+        "",
+        description="Comma-separated origins whose pages may send token-authenticated writes "
+        "(SP_CORS_ORIGINS); public GETs are allowed from any origin",
+    )
 
 
 class AreacodesSettings(BaseSettings):
