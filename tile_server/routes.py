@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from boundaries import IndexCache
 from tile_server.errors import InvalidTileAddress
+from tile_server.layers import ATTRIBUTION
 from tile_server.service import Pool, TileService
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -85,6 +86,7 @@ class TileRouter:
                 {
                     "tilejson": "3.0.0",
                     "name": spec.name,
+                    "attribution": ATTRIBUTION,
                     "description": spec.description,
                     "tiles": [f"{base}/tiles/{spec.name}/{{z}}/{{x}}/{{y}}.mvt{query}"],
                     "minzoom": spec.minzoom,
@@ -95,7 +97,8 @@ class TileRouter:
                         {
                             "id": spec.name,
                             "description": spec.description,
-                            "fields": spec.fields,
+                            "fields": spec.field_types(),
+                            "field_descriptions": spec.fields,
                             "minzoom": spec.minzoom,
                             "maxzoom": spec.maxzoom,
                         }

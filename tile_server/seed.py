@@ -116,7 +116,8 @@ async def export_pmtiles(
                 "vector_layers": [
                     {
                         "id": spec.name,
-                        "fields": spec.fields,
+                        "fields": spec.field_types(),
+                        "field_descriptions": spec.fields,
                         "minzoom": zooms.start,
                         "maxzoom": zooms.stop - 1,
                     }
