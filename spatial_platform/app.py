@@ -28,6 +28,7 @@ from placenames.ratelimit import TokenBuckets, TrustedProxies
 from placenames.routes import Authorizer, PlacenameRouter
 from placenames.seed import seed as seed_placenames
 from spatial_platform import db
+from spatial_platform.about import about_router
 from spatial_platform.cors import CorsPolicy, parse_origins
 from spatial_platform.docs import mount_api_docs
 from spatial_platform.errors import add_exception_handlers
@@ -156,6 +157,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(PlanningRouter(get_connection, authorize, settings.planning).router())
     app.include_router(OgcRouter(get_connection).router())
     app.include_router(health_router(get_pool))
+    app.include_router(about_router(get_connection))
     app.add_middleware(InvalidateTilesAfterUnsafeMethods)
     app.add_middleware(
         BodyGuard, max_bytes=api.max_body_bytes, timeout=api.body_timeout, idle_timeout=api.body_idle_timeout

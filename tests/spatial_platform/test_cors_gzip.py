@@ -66,3 +66,11 @@ async def test_json_over_1_kib_is_gzipped_and_small_answers_and_tiles_are_not(ht
 async def test_without_an_origin_nothing_changes(http):
     r = await http.get("/v1/divisions/430104")
     assert "access-control-allow-origin" not in r.headers
+
+
+async def test_about_names_the_version_and_each_loaded_data_set(http):
+    body = (await http.get("/v1/about")).json()
+    assert body["software"]["name"] == "spatial-platform" and body["software"]["version"]
+    areacodes = next(d for d in body["datasets"] if d["name"] == "areacodes")
+    assert (areacodes["first_year"], areacodes["last_year"]) == (1981, 2024) and areacodes["loaded_at"]
+    assert "CC0" in areacodes["attribution"]
