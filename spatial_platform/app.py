@@ -29,6 +29,7 @@ from placenames.routes import Authorizer, PlacenameRouter
 from placenames.seed import seed as seed_placenames
 from spatial_platform import db
 from spatial_platform.about import about_router
+from spatial_platform.conditional import ConditionalGet
 from spatial_platform.cors import CorsPolicy, parse_origins
 from spatial_platform.docs import mount_api_docs
 from spatial_platform.errors import add_exception_handlers
@@ -171,6 +172,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     add_exception_handlers(app)
     add_security_headers(app)
+    app.add_middleware(ConditionalGet)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=UNZIPPED)
     app.add_middleware(CorsPolicy, origins=parse_origins(settings.server.cors_origins))
     return app

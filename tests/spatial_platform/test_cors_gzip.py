@@ -74,3 +74,17 @@ async def test_about_names_the_version_and_each_loaded_data_set(http):
     areacodes = next(d for d in body["datasets"] if d["name"] == "areacodes")
     assert (areacodes["first_year"], areacodes["last_year"]) == (1981, 2024) and areacodes["loaded_at"]
     assert "CC0" in areacodes["attribution"]
+
+
+async def test_public_reads_revalidate_with_an_etag_and_head_works_wherever_get_does(http):
+    r = await http.get("/v1/divisions/430104", params={"at": "2020"})
+    tag = r.headers["etag"]
+    assert tag.startswith('W/"') and r.headers["cache-control"] == "public, no-cache"
+    again = await http.get("/v1/divisions/430104", params={"at": "2020"}, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b""
+    other = await http.get("/v1/divisions/430104", params={"at": "1990"}, headers={"If-None-Match": tag})
+    assert other.status_code == 200
+    head = await http.head("/v1/divisions/430104", params={"at": "2020"})
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == tag
+    assert int(head.headers["content-length"]) == len(r.content)
+    assert (await http.head("/ogc/collections")).status_code == 200
