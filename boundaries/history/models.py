@@ -66,10 +66,12 @@ class Via(BaseModel):
 
 
 class Snapshot(Recorded):
-    """Every division in force at a date."""
+    """Every division in force at a date (or one page of them: ``limit`` and ``offset``)."""
 
     at: date
-    count: int
+    total: int = Field(description="Divisions in force at the date, on every page")
+    offset: int = 0
+    count: int = Field(description="Divisions in this answer")
     divisions: list[Division]
 
 

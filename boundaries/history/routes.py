@@ -55,6 +55,22 @@ def _stream(path: Path, chunk: int = 1 << 20):
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
+Limit = Annotated[int | None, Query(ge=1, le=100_000, description="At most this many (default: all)")]
+Offset = Annotated[int, Query(ge=0, description="Skip this many first")]
+
+
+def paged(request: Request, index: LineageIndex, when: date, rows: list, limit: int | None, offset: int):
+    """A snapshot page: ``total`` of all, ``count`` here, and ``Link: <…>; rel="next"`` if more follow."""
+    page = rows[offset : offset + limit] if limit else rows[offset:]
+    body = {"at": when, "total": len(rows), "offset": offset, "count": len(page),
+            "divisions": [dict(r) for r in page]}  # fmt: skip
+    response = recorded(index, body, when)
+    if limit and offset + limit < len(rows):
+        nxt = request.url.include_query_params(limit=limit, offset=offset + limit)
+        response.headers["Link"] = f'<{nxt}>; rel="next"'
+    return response
+
+
 DiffLevel = Annotated[str | None, Query(description="province, prefecture or county (default: all three)")]
 
 
@@ -82,6 +98,7 @@ class DivisionRouter:
 
         @api.get("", response_model=models.Snapshot, summary="All divisions in force at a date")
         async def snapshot(
+            request: Request,
             conn: Conn,
             index: Index,
             at: AtQuery = None,
@@ -90,6 +107,8 @@ class DivisionRouter:
                 Query(description="province, prefecture, county (default: these three), town or village"),
             ] = None,
             parent: Annotated[str | None, Query(description="Only children of this code")] = None,
+            limit: Limit = None,
+            offset: Offset = 0,
         ):
             when = index.coverage(self.today()).parse(at)
             if level == "village" and not parent:
@@ -97,9 +116,7 @@ class DivisionRouter:
             rows = await queries.snapshot(
                 conn, when, check_level(level), parent and check_code(parent, "parent")
             )
-            return recorded(
-                index, {"at": when, "count": len(rows), "divisions": [dict(r) for r in rows]}, when
-            )
+            return paged(request, index, when, rows, limit, offset)
 
         @api.get(
             "/diff",
@@ -260,16 +277,17 @@ class DivisionRouter:
             response_model=models.Snapshot,
             summary="The divisions directly under a code at a date",
         )
-        async def children(code: str, conn: Conn, index: Index, at: AtQuery = None):
+        async def children(
+            code: str, request: Request, conn: Conn, index: Index, at: AtQuery = None,
+            limit: Limit = None, offset: Offset = 0,
+        ):  # fmt: skip
             when = index.coverage(self.today()).parse(at)
             if towns.is_local(check_code(code)):
                 (await towns.lookup(conn, [code])).require(code, when)
             else:
                 index.require(code, when)
             rows = await queries.snapshot(conn, when, None, code)
-            return recorded(
-                index, {"at": when, "count": len(rows), "divisions": [dict(r) for r in rows]}, when
-            )
+            return paged(request, index, when, rows, limit, offset)
 
         @api.get(
             "/{code}/history",

@@ -150,3 +150,18 @@ async def test_openapi_documents_the_endpoints(client):
         "/v1/divisions/resolve",
     } <= set(spec["paths"])
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_a_snapshot_comes_in_pages_with_a_total_and_a_link_to_the_next(client):
+    whole = (await client.get("/v1/divisions", params={"at": "2020"})).json()
+    r = await client.get("/v1/divisions", params={"at": "2020", "limit": 1000})
+    first = r.json()
+    assert first["total"] == whole["total"] == whole["count"] > 3000 and first["count"] == 1000
+    assert first["divisions"] == whole["divisions"][:1000]
+    link = r.headers["link"]
+    assert link.endswith('>; rel="next"') and "offset=1000" in link
+    nxt = (await client.get(link[1 : link.index(">")])).json()
+    assert nxt["offset"] == 1000 and nxt["divisions"][0] == whole["divisions"][1000]
+    last = await client.get("/v1/divisions", params={"at": "2020", "limit": 1000, "offset": 3000})
+    assert "link" not in last.headers
+    assert (await client.get("/v1/divisions", params={"limit": 0})).status_code == 422
