@@ -38,6 +38,7 @@ from spatial_platform.guards import BodyGuard, HeavyGuard, heavy_routes
 from spatial_platform.headers import add_security_headers
 from spatial_platform.health import health_router
 from spatial_platform.ogc.routes import OgcRouter
+from spatial_platform.openapi import document_errors
 from spatial_platform.planning.routes import PlanningRouter
 from spatial_platform.populations.routes import PopulationRouter
 from spatial_platform.settings import Settings
@@ -172,6 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     add_exception_handlers(app)
     add_security_headers(app)
+    document_errors(app)
     app.add_middleware(ConditionalGet)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=UNZIPPED)
     app.add_middleware(CorsPolicy, origins=parse_origins(settings.server.cors_origins))

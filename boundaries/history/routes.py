@@ -56,7 +56,7 @@ def _stream(path: Path, chunk: int = 1 << 20):
 
 
 Limit = Annotated[int | None, Query(ge=1, le=100_000, description="At most this many (default: all)")]
-Offset = Annotated[int, Query(ge=0, description="Skip this many first")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Skip this many first")]
 
 
 def paged(request: Request, index: LineageIndex, when: date, rows: list, limit: int | None, offset: int):

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from spatial_platform import errors as app_errors
+from spatial_platform.app import create_app
+from spatial_platform.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("boundaries", "placenames", "tile_server", "spatial_platform")
@@ -54,3 +56,14 @@ def test_the_statuses_named_in_the_issue():
     assert app_errors.STATUS_CODES[boundaries.Forbidden] == 403
     assert app_errors.STATUS_CODES[boundaries.ProposalNotFound] == 404
     assert app_errors.STATUS_CODES[boundaries.ProposalConflict] == 409
+
+
+def test_the_openapi_document_describes_the_error_body_the_service_sends(db_settings):
+    spec = create_app(Settings.from_env(database=db_settings)).openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    error = spec["components"]["schemas"]["Error"]
+    assert set(error["properties"]) >= {"detail", "field"}
+    op = spec["paths"]["/v1/division-changes/{change_id}/approve"]["post"]
+    assert {"401", "403", "404", "409", "422", "503"} <= set(op["responses"])
+    assert op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    assert op["security"] == [{"token": []}] and "token" in spec["components"]["securitySchemes"]
