@@ -52,7 +52,8 @@ fi
 
 # --- web map and API docs: MapLibre GL JS and Swagger UI from the npm registry (package.json) --
 if [ ! -f node_modules/maplibre-gl/dist/maplibre-gl.js ] \
-    || [ ! -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ]; then
+    || [ ! -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ] \
+    || [ ! -f node_modules/leaflet/dist/leaflet.js ] || [ ! -f node_modules/d3/d3.min.js ]; then
     if ! command -v npm >/dev/null 2>&1; then
         apt_install nodejs npm
     fi

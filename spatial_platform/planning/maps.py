@@ -13,6 +13,7 @@ from scipy.spatial import cKDTree
 from spatial_platform.facilities.models import KINDS
 from spatial_platform.planning.context import Context
 from spatial_platform.planning.coverage import coverage
+from spatial_platform.planning.offline import inline_assets
 from spatial_platform.planning.projection import WGS84, geometries_to
 
 COLOURS = {
@@ -138,9 +139,13 @@ def build_map(ctx: Context, sites: list[dict] | None = None) -> folium.Map:
     if sites:
         suggested = folium.FeatureGroup(name="suggested sites", show=True)
         for s in sites:
-            folium.Marker(
+            folium.CircleMarker(  # a plain circle: no icon font, which would need the internet
                 [s["lat"], s["lon"]],
-                icon=folium.Icon(color="green", icon="star"),
+                radius=9,
+                color="#1a9850",
+                fill=True,
+                fill_opacity=0.9,
+                weight=3,
                 tooltip=html.escape(f"suggested site {s['candidate']} in {s.get('name') or 'the area'}"),
             ).add_to(suggested)
         suggested.add_to(fmap)
@@ -162,5 +167,5 @@ def _synthetic(ctx: Context) -> bool:
 
 
 def render(ctx: Context, sites: list[dict] | None = None) -> str:
-    """Return the map as a standalone HTML page (blocking)."""
-    return build_map(ctx, sites).get_root().render()
+    """Return the map as a standalone HTML page that works offline (blocking)."""
+    return inline_assets(build_map(ctx, sites).get_root().render())

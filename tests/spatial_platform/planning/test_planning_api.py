@@ -158,3 +158,36 @@ async def test_the_map_is_a_folium_page_with_every_layer(client, case):
     ):
         assert layer in page
     assert "岳麓区" in page
+
+
+def _draw_offline(path) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from tests.tile_server.test_web_map import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page()
+        blocked = []
+        page.route("http*://**", lambda route: (blocked.append(route.request.url), route.abort()))
+        page.goto(path.as_uri())
+        page.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length > 0",
+                               timeout=30_000)  # fmt: skip
+        found = page.evaluate(
+            "() => ({leaflet: typeof L, paths: document.querySelectorAll('path.leaflet-interactive').length,"
+            " legend: document.querySelectorAll('svg').length})"
+        )
+        browser.close()
+    return {**found, "blocked": blocked}
+
+
+async def test_the_map_draws_without_internet(client, case, tmp_path):
+    import anyio
+
+    r = await client.get("/v1/planning/map", params={"division": "430104", "at": "2022-06-30", "suggest": 1})
+    assert "cdn.jsdelivr" not in r.text and "cdnjs" not in r.text and "code.jquery" not in r.text
+    path = tmp_path / "map.html"
+    path.write_text(r.text, encoding="utf-8")
+    drawn = await anyio.to_thread.run_sync(_draw_offline, path)
+    assert drawn["leaflet"] == "object" and drawn["paths"] > 0 and drawn["legend"] > 0
+    assert all("tile.openstreetmap.org" in url for url in drawn["blocked"])  # only the background
