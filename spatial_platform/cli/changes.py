@@ -7,7 +7,6 @@ named user of the register (``--user``) with that user's role, as the HTTP API d
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +14,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from spatial_platform.cli.common import fail, ready_dsn
+from spatial_platform.cli.common import fail, run_domain
 
 changes = typer.Typer(help="Division changes (区划变更): draft from files, submit, review, list.",
                       no_args_is_help=True)  # fmt: skip
@@ -28,30 +27,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(changes, name="changes")
 
 
-def _run(work):
-    """Run ``work(conn)`` on the prepared database; print domain errors with their problems, exit 1."""
-    from boundaries import BoundariesError
-    from placenames.errors import PlacenamesError
-    from spatial_platform.db import create_pool
-
-    dsn = ready_dsn()
-
-    async def main():
-        pool = await create_pool(dsn, 1, 1)
-        try:
-            async with pool.acquire() as conn:
-                return await work(conn)
-        finally:
-            await pool.close()
-
-    try:
-        return asyncio.run(main())
-    except (BoundariesError, PlacenamesError) as exc:
-        field = getattr(exc, "field", None)
-        typer.secho(f"{field}: {exc}" if field else str(exc), fg=typer.colors.RED, err=True)
-        for p in getattr(exc, "problems", None) or []:
-            typer.echo(f"  {p['field']}: {p['reason']}", err=True)
-        raise typer.Exit(1) from None
+_run = run_domain
 
 
 async def _actor(conn, name: str, roles: tuple[str, ...]):

@@ -83,6 +83,43 @@ def ready_dsn() -> str:
         return ensure_ready(database_settings())
 
 
+def run_domain(work):
+    """Connect (starting the embedded database if needed), run ``work(conn)``; print domain errors, exit 1.
+
+    A domain error prints its field and message, then every problem (change drafts) or rejected
+    row (imports) it lists.
+    """
+    import asyncio
+
+    from boundaries import BoundariesError
+    from placenames.errors import ImportRejected, PlacenamesError
+    from spatial_platform.db import create_pool
+
+    dsn = ready_dsn()
+
+    async def main():
+        pool = await create_pool(dsn, 1, 1)
+        try:
+            async with pool.acquire() as conn:
+                return await work(conn)
+        finally:
+            await pool.close()
+
+    try:
+        return asyncio.run(main())
+    except ImportRejected as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        for error in exc.body["errors"]:
+            typer.echo(f"  row {error['row']}: {error['field']}: {error['reason']}", err=True)
+        raise typer.Exit(1) from None
+    except (PlacenamesError, BoundariesError) as exc:
+        field = getattr(exc, "field", None)
+        typer.secho(f"{field}: {exc}" if field else str(exc), fg=typer.colors.RED, err=True)
+        for p in getattr(exc, "problems", None) or []:
+            typer.echo(f"  {p['field']}: {p['reason']}", err=True)
+        raise typer.Exit(1) from None
+
+
 def parse_date(value: str | None, option: str = "--at", first: date = FIRST_DATE) -> date:
     """Parse YYYY (31 December), YYYY-MM (month end) or YYYY-MM-DD up to today (default today).
 

@@ -1,13 +1,12 @@
 """``spatial-platform placenames …`` (seed, duplicates, import, export) and ``users …`` (tokens)."""
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from spatial_platform.cli.common import EncodingOption, progress_display, ready_dsn
+from spatial_platform.cli.common import EncodingOption, progress_display, run_domain
 
 placenames = typer.Typer(help="The place-name register: seed, report, import, export.", no_args_is_help=True)
 users = typer.Typer(help="Users, roles and API tokens of the place-name register.", no_args_is_help=True)
@@ -19,33 +18,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users, name="users")
 
 
-def _run(work):
-    """Connect (starting the embedded database if needed), run ``work(conn)``, report domain errors."""
-    from boundaries import BoundariesError
-    from placenames.errors import ImportRejected, PlacenamesError
-    from spatial_platform.db import create_pool
-
-    dsn = ready_dsn()
-
-    async def main():
-        pool = await create_pool(dsn, 1, 1)
-        try:
-            async with pool.acquire() as conn:
-                return await work(conn)
-        finally:
-            await pool.close()
-
-    try:
-        return asyncio.run(main())
-    except ImportRejected as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        for error in exc.body["errors"]:
-            typer.echo(f"  row {error['row']}: {error['field']}: {error['reason']}", err=True)
-        raise typer.Exit(1) from None
-    except (PlacenamesError, BoundariesError) as exc:
-        field = getattr(exc, "field", None)
-        typer.secho(f"{field}: {exc}" if field else str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+_run = run_domain
 
 
 @placenames.command("seed")
