@@ -29,7 +29,7 @@ async def loaded(conn: asyncpg.Connection) -> list[dict]:
     rows = await conn.fetch(
         """
         SELECT name, version, checksum, source_path, first_year, last_year, loaded_at,
-               summary->'vintages' AS vintages
+               (summary->'vintages')::text AS vintages
         FROM dataset_loads ORDER BY name
         """
     )

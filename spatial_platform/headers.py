@@ -91,16 +91,19 @@ def script_hashes(html: str) -> Iterable[str]:
 def page_policy(html: str) -> str:
     """A Content-Security-Policy for a generated page that loads from other hosts (folium maps).
 
-    It allows exactly the https origins the page names, its inline scripts by hash, and inline
-    styles; nothing may frame it, and it posts nowhere.
+    Scripts and styles may come only from the origins its tags name (none, once its assets are
+    inlined) and its inline scripts by hash; images (map tiles) from any https origin the page
+    names; inline styles are allowed; nothing may frame it, and it posts nowhere.
     """
     origins = " ".join(sorted(set(re.findall(r"https://[A-Za-z0-9.-]+", html))))
+    tagged = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="(https://[A-Za-z0-9.-]+)', html)
+    linked = " ".join(sorted(set(tagged)))
     scripts = " ".join(script_hashes(html))
     return "; ".join(
         (
             "default-src 'self'",
-            f"script-src 'self' {origins} {scripts}".rstrip(),
-            f"style-src 'self' {origins} 'unsafe-inline'",
+            " ".join(x for x in ("script-src 'self'", linked, scripts) if x),
+            " ".join(x for x in ("style-src 'self'", linked, "'unsafe-inline'") if x),
             f"img-src 'self' data: blob: {origins}",
             f"font-src 'self' data: {origins}",
             "connect-src 'self'",

@@ -157,7 +157,9 @@ async def test_the_folium_planning_map_gets_a_policy_naming_its_own_hosts(client
     assert r.status_code == 200 and "leaflet" in r.text
     (policy,) = r.headers.get_list("content-security-policy")
     scripts = re.search(r"script-src ([^;]+)", policy).group(1).split()
-    assert "https://cdn.jsdelivr.net" in scripts and any(s.startswith("'sha256-") for s in scripts)
+    assert not any(s.startswith("https://") for s in scripts)  # its scripts are inlined: no CDN
+    assert any(s.startswith("'sha256-") for s in scripts)
+    assert "https://tile.openstreetmap.org" in re.search(r"img-src ([^;]+)", policy).group(1)
     assert "'unsafe-inline'" not in scripts and "frame-ancestors 'none'" in policy
     assert r.headers["x-content-type-options"] == "nosniff"
 
