@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import asyncpg
 import orjson
 
@@ -28,6 +30,34 @@ async def insert(conn: asyncpg.Connection, entry: dict) -> None:
         entry["published_at"],
         orjson.dumps(entry).decode(),
     )
+
+
+async def insert_many(conn: asyncpg.Connection, entries: list[dict]) -> None:
+    """Store many entries with one COPY."""
+    await conn.copy_records_to_table(
+        "change_feed",
+        records=[
+            (e["seq"], e["source"], e["kind"], date.fromisoformat(e["effective"]),
+             datetime.fromisoformat(e["published_at"]), orjson.dumps(e).decode())
+            for e in entries
+        ],
+        columns=["seq", "source", "kind", "effective", "published_at", "entry"],
+    )  # fmt: skip
+
+
+async def enqueue_range(conn: asyncpg.Connection, first: int, last: int) -> None:
+    """Queue the deliveries of entries ``first``..``last`` to every active subscriber; wake the workers."""
+    await conn.execute(
+        """
+        INSERT INTO webhook_deliveries (subscription_id, seq)
+        SELECT s.id, f.seq FROM webhook_subscriptions s
+        JOIN change_feed f ON f.seq BETWEEN $1 AND $2 AND f.seq > s.after_seq
+        WHERE s.active
+        """,
+        first,
+        last,
+    )
+    await conn.execute("SELECT pg_notify('change_feed', $1::text)", str(last))
 
 
 async def enqueue(conn: asyncpg.Connection, seq: int) -> int:

@@ -31,6 +31,22 @@ async def append(conn: asyncpg.Connection, entry: dict, *, source: str = "record
     return stored
 
 
+async def append_many(conn: asyncpg.Connection, entries: list[dict], source: str) -> int:
+    """Append many entries at once (an ingest's), in order, queueing their deliveries; return how many."""
+    if not entries:
+        return 0
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", q.LOCK)
+    first = await q.head(conn) + 1
+    now = datetime.now(UTC).isoformat()
+    stored = [
+        {"seq": first + i, "source": source, "change_id": None, **entry, "published_at": now}
+        for i, entry in enumerate(entries)
+    ]
+    await q.insert_many(conn, stored)
+    await q.enqueue_range(conn, first, first + len(stored) - 1)
+    return len(stored)
+
+
 async def page(conn: asyncpg.Connection, since: int, limit: int) -> tuple[list[dict], int]:
     """Return the entries after ``since`` (at most ``limit``) and the feed's head."""
     return [orjson.loads(e) for e in await q.page(conn, since, limit)], await q.head(conn)

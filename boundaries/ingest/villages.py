@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncpg
 
 from boundaries.errors import MissingDataset, SourceDataError
+from boundaries.feed import towns as town_feed
 from boundaries.history.service import LineageIndex
 from boundaries.ingest import village_sql as sql
 from boundaries.ingest.datasets import load_once, no_progress
@@ -123,6 +124,8 @@ async def ingest_villages(
         cut_offs = {p.vintage.year: p.vintage.cut_off for p in packages}
         await sql.write_versions(conn, history.versions, SOURCE, progress, cut_offs)
         await sql.write_events(conn, history.events, DATASET, progress)
+        progress("append the changes to the feed", 0, 1)
+        fed = await town_feed.sync(conn, history)
         await sql.write_units(conn, units)
         unmatched = await sql.unmatched(conn, latest.vintage.cut_off, latest.counties)
         await conn.execute("DROP TABLE IF EXISTS pg_temp.tmp_local")
@@ -145,6 +148,7 @@ async def ingest_villages(
             "versions": len(history.versions),
             "events": dict(sorted(history.counts().items())),
             "statistical_units": len(units),
+            "feed_entries": fed,
             "unmatched_towns": sum(len(c["towns"]) for c in unmatched),
             "unmatched_counties": unmatched,
         }

