@@ -7,7 +7,11 @@ from datetime import date
 import asyncpg
 import orjson
 
+from boundaries.geometry import queries as _geometry
 from boundaries.history.queries import COUNTY_AND_ABOVE
+
+audit = _geometry.audit
+"""Append an entry to the platform's audit log (the one writer of it, shared)."""
 
 LOCK = "division changes"
 """Advisory lock taken by every publication (and by re-ingest), so publications run one at a time."""
@@ -202,16 +206,6 @@ async def later_published(
 async def published_in_order(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     """Return every published change (corrections included), in feed order."""
     return await conn.fetch(f"SELECT {_COLUMNS} {_FROM} WHERE c.state = 'published' ORDER BY c.feed_seq")
-
-
-async def audit(conn: asyncpg.Connection, actor_id: int, action: str, detail: dict) -> None:
-    """Append an entry to the platform's audit log."""
-    await conn.execute(
-        "INSERT INTO placename_audit (actor_id, action, detail) VALUES ($1, $2, $3::text::jsonb)",
-        actor_id,
-        action,
-        _json(detail),
-    )
 
 
 # --- what a publication writes ------------------------------------------------------------

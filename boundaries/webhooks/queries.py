@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
-import orjson
+
+from boundaries.geometry import queries as _geometry
+
+audit = _geometry.audit
+"""Append an entry to the platform's audit log (the one writer of it, shared)."""
 
 # A subscription as shown to admins: never the secret, with its delivery counts.
 _SUBSCRIPTION = """
@@ -126,16 +130,6 @@ async def attempts(conn: asyncpg.Connection, delivery_ids: list[int]) -> list[as
         FROM webhook_attempts WHERE delivery_id = ANY($1::bigint[]) ORDER BY delivery_id, id
         """,
         delivery_ids,
-    )
-
-
-async def audit(conn: asyncpg.Connection, actor_id: int, action: str, detail: dict) -> None:
-    """Append an entry to the platform's audit log."""
-    await conn.execute(
-        "INSERT INTO placename_audit (actor_id, action, detail) VALUES ($1, $2, $3::text::jsonb)",
-        actor_id,
-        action,
-        orjson.dumps(detail).decode(),
     )
 
 
