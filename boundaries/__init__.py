@@ -45,7 +45,9 @@ _EXPORTS = {
     "geometry_counts": "boundaries.geometry.queries",
     "unmatched": "boundaries.geometry.queries",
     "uncovered": "boundaries.geometry.queries",
+    "approximate_at": "boundaries.geometry.queries",
     # upstream sources
+    "ATTRIBUTION": "boundaries.sources",
     "scan_cnmaps": "boundaries.sources.cnmaps",
     "package_root": "boundaries.sources.cnmaps",
     # reverse geocoding
@@ -84,6 +86,9 @@ _EXPORTS = {
     "AuditRouter": "boundaries.audit.routes",
     "ReverseRouter": "boundaries.reverse.routes",
     "json_object": "boundaries.routes",
+    "paged_response": "boundaries.routes",
+    "LimitQuery": "boundaries.routes",
+    "OffsetQuery": "boundaries.routes",
     "BoundaryRouter": "boundaries.geometry.routes",
     "ChangeRouter": "boundaries.changes.routes",
     "FeedRouter": "boundaries.feed.routes",

@@ -27,7 +27,10 @@ class BoundaryProperties(BaseModel):
     code: str
     name: str
     level: str
-    kind: Literal["surveyed", "derived"]
+    kind: Literal["surveyed", "derived", "approximate"] = Field(
+        description="surveyed (from the source), derived (through the lineage) or approximate (the "
+        "nearest known area of the same code where the exact one is unknown; ``reason`` says why)"
+    )
     source: str
     vintage: str | None
     method: str | None

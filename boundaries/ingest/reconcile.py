@@ -6,7 +6,9 @@ source's vintage. Area then passes along the lineage only where it is fully dete
 forward, a segment that lost nothing and gained only whole predecessors is their union
 (a rename or code change carries the geometry unchanged); backward, a segment that gained
 nothing and went wholly to successors that received only from it is their union. Every
-segment left empty keeps the reason why, for the report.
+segment left empty keeps the reason why, for the report; it is then shown with the nearest
+known geometry of the same code (kind ``approximate``), the reason naming the change between
+them, so the map has no hole where the exact area is unknown.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Assigned:
     geom: BaseGeometry
     kind: str
     method: str
+    reason: str | None = None
 
 
 @dataclass
@@ -141,7 +144,41 @@ class GeometryAssigner:
         for _ in range(6):
             if not (self._pass(forward=True) | self._pass(forward=False)):
                 break
+        self._approximate()
         return Plan(year, self.segments, unmatched, matched)
+
+    def _approximate(self) -> None:
+        """Give each empty segment the nearest exact geometry of the same code, flagged approximate.
+
+        The walk follows segments of the code that abut in time (a code reused years later is a
+        different place); the reason names the change the shown area predates or follows.
+        """
+        for seg in [s for s in self.segments if s.geometry is None]:
+            found = [(hit, forward) for forward in (True, False) if (hit := self._nearest(seg, forward))]
+            if not found:
+                continue
+            (_, near), forward = min(found, key=lambda f: (f[0][0], not f[1]))
+            when = seg.end if forward else seg.start
+            why = seg.why.get("after" if forward else "before") or f"area moved on {when}"
+            seg.geometry = Assigned(
+                near.geometry.geom,
+                "approximate",
+                f"approximate: the area of {near.label()} from {near.start} to {near.end or 'today'}, "
+                f"{'after' if forward else 'before'} the change of {when} ({near.geometry.method})",
+                f"the exact area is unknown: {why}",
+            )
+
+    def _nearest(self, seg: Segment, forward: bool) -> tuple[int, Segment] | None:
+        """Return (steps, segment) of the first exact geometry of the same code later or earlier."""
+        cur, steps = seg, 0
+        while True:
+            when = cur.end if forward else cur.start
+            cur = (self.starting if forward else self.ending).get((cur.node.code, when)) if when else None
+            if cur is None:
+                return None
+            steps += 1
+            if cur.geometry is not None and cur.geometry.kind != "approximate":
+                return steps, cur
 
     def _segment_for(self, code: str, when: date) -> Segment | None:
         """Return the segment of ``code`` current at ``when``, or its last one before then."""

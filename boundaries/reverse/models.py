@@ -11,12 +11,12 @@ from boundaries.history.models import ResolveError
 
 
 class ReverseDivision(BaseModel):
-    """A division holding the point, and whether its geometry was surveyed or derived."""
+    """A division holding the point, and how its geometry is known (surveyed, derived or approximate)."""
 
     code: str
     name: str
     level: Literal["province", "prefecture", "county"]
-    kind: Literal["surveyed", "derived"] | None = None
+    kind: Literal["surveyed", "derived", "approximate"] | None = None
 
 
 class WgsPoint(BaseModel):
@@ -27,7 +27,7 @@ class WgsPoint(BaseModel):
 
 
 class ReverseAnswer(BaseModel):
-    """The province, prefecture and county containing a point at a date (absent levels are null)."""
+    """The province, prefecture and county holding a point at a date; ``empty`` says why a level is null."""
 
     lon: float
     lat: float
@@ -37,7 +37,8 @@ class ReverseAnswer(BaseModel):
     province: ReverseDivision | None
     prefecture: ReverseDivision | None
     county: ReverseDivision | None
-    geometry_kind: Literal["surveyed", "derived"] | None
+    geometry_kind: Literal["surveyed", "derived", "approximate"] | None
+    empty: dict[Literal["prefecture", "county"], str] | None = None
 
 
 class ReversePoint(BaseModel):
@@ -70,7 +71,8 @@ class ReverseResult(BaseModel):
     province: ReverseDivision | None = None
     prefecture: ReverseDivision | None = None
     county: ReverseDivision | None = None
-    geometry_kind: Literal["surveyed", "derived"] | None = None
+    geometry_kind: Literal["surveyed", "derived", "approximate"] | None = None
+    empty: dict[Literal["prefecture", "county"], str] | None = None
     error: ResolveError | None = None
 
 

@@ -51,6 +51,7 @@ class ReverseModel:
     kinds: np.ndarray
     chain: np.ndarray  # (division, slot) -> division index of its province/prefecture/county, -1
     layers: list[Layer]
+    empty: np.ndarray  # per division: {slot: why that slot is empty when the point is in it} or None
 
     def locate(self, lon, lat) -> np.ndarray:
         """Return, per WGS-84 point, the index of the finest division whose geometry holds it, else -1."""
@@ -82,6 +83,7 @@ class ReverseModel:
         slots = self.chain[division]
         out = {slot: self.entry(int(slots[i])) for i, slot in enumerate(SLOTS)}
         out["geometry_kind"] = self.kinds[division]
+        out["empty"] = self.empty[division]
         return out
 
     def columns(self, found: np.ndarray) -> dict[str, np.ndarray]:
@@ -109,6 +111,34 @@ def _covered(code: str, children: dict, has_geometry: set, memo: dict) -> bool:
             and all(_covered(c, children, has_geometry, memo) for c in children[code])
         )
     return memo[code]
+
+
+def _empty_reasons(versions: list, index: dict[str, int], children: dict, covered) -> np.ndarray:
+    """Say, per division a point can be found in, why the levels below or between it are empty."""
+    out = np.full(len(versions), None, dtype=object)
+    for i, r in enumerate(versions):
+        why, label = {}, f"{r['name']} ({r['code']})"
+        parent = versions[index[r["parent_code"]]] if r["parent_code"] in index else None
+        if r["level"] == "county" and parent is not None and parent["level"] == "province":
+            why["prefecture"] = (
+                f"{label} is directly under {parent['name']} ({parent['code']}), with no prefecture"
+            )
+        if r["level"] != "county":
+            kids = children.get(r["code"], [])
+            unknown = [versions[index[c]] for c in kids if not covered(c)]
+            if not kids:
+                below = "county-level divisions" if r["level"] == "prefecture" else "subdivisions"
+                text = f"{label} has no {below}"
+            elif unknown:
+                names = ", ".join(f"{k['name']} ({k['code']})" for k in unknown[:5])
+                more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+                text = f"no boundary is known on this date for {names}{more} of {label}"
+            else:
+                text = f"the point lies in {label} but in none of its subdivisions' known boundaries"
+            for slot in SLOTS[_SLOT[r["level"]] + 1 :]:
+                why[slot] = text
+        out[i] = why or None
+    return out
 
 
 class ReverseGeocoder:
@@ -180,6 +210,7 @@ class ReverseGeocoder:
                 leaf.append(r)
             elif not all(_covered(c, children, has_geometry, memo) for c in kids):
                 partial.append(r)
+        empty = _empty_reasons(versions, index, children, lambda c: _covered(c, children, has_geometry, memo))
         layers = []
         groups = [leaf, *([r for r in partial if r["level"] == lv] for lv in ("prefecture", "province"))]
         for group in groups:
@@ -194,6 +225,7 @@ class ReverseGeocoder:
             kinds=kinds,
             chain=self._chains(versions, index),
             layers=layers,
+            empty=empty,
         )
 
     @staticmethod

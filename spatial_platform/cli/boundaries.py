@@ -28,7 +28,8 @@ def report_command(
     at: Annotated[
         str | None,
         typer.Option(
-            help="List divisions without geometry on this date (YYYY, YYYY-MM or YYYY-MM-DD; default today)."
+            help="List divisions without or with approximate geometry on this date "
+            "(YYYY, YYYY-MM or YYYY-MM-DD; default today)."
         ),
     ] = None,
     all_periods: Annotated[
@@ -36,7 +37,7 @@ def report_command(
     ] = False,
 ) -> None:
     """List geometries the history does not know and divisions (or periods) without geometry."""
-    from boundaries import data_state, geometry_counts, uncovered, unmatched
+    from boundaries import approximate_at, data_state, geometry_counts, uncovered, unmatched
 
     when = parse_date(at)
 
@@ -47,9 +48,10 @@ def report_command(
             await unmatched(conn),
             await uncovered(conn, when),
             await uncovered(conn),
+            await approximate_at(conn, when),
         )
 
-    state, counts, unknown, missing, history = run_on(ready_dsn(), work)
+    state, counts, unknown, missing, history, approximate = run_on(ready_dsn(), work)
     if state is None:
         typer.echo("No boundaries loaded yet: run `spatial-platform ingest boundaries`.")
     else:
@@ -65,6 +67,9 @@ def report_command(
         typer.echo(
             f"  {r['code']}  {r['name']:<12} {r['level']:<10} since {r['gap_from']}: {r['reason'] or ''}"
         )
+    typer.echo(f"\nDivisions in force on {when} shown with an approximate geometry: {len(approximate)}")
+    for r in approximate:
+        typer.echo(f"  {r['code']}  {r['name']:<12} {r['level']:<10} since {r['valid_from']}: {r['reason']}")
     by_level = {}
     for r in history:
         by_level[r["level"]] = by_level.get(r["level"], 0) + 1

