@@ -35,6 +35,18 @@ SELECT ST_AsMVT(t, '{layer}', {EXTENT}, 'geom') FROM (
 """
 
 
+# One label point per division of the levels labelled at this zoom ($5), at the pole of
+# inaccessibility of its largest part (migration 0013). No buffer: a point belongs to the one
+# tile that holds it, so a map draws each label once.
+DIVISION_LABELS = f"""WITH {_ENVELOPE}
+SELECT ST_AsMVT(t, 'labels', {EXTENT}, 'geom') FROM (
+    SELECT v.code, v.name, l.level, l.kind, ST_AsMVTGeom(l.geom, env.box, {EXTENT}, 0, true) AS geom
+    FROM env JOIN division_label_points l
+      ON l.level = ANY($5::text[]) AND l.valid @> $4::date AND l.geom && env.box
+    JOIN division_versions v ON v.id = l.version_id
+) t WHERE geom IS NOT NULL
+"""
+
 DIVISION_EPOCHS = """
 SELECT valid_from AS d FROM division_geometries
 UNION SELECT valid_to FROM division_geometries WHERE valid_to IS NOT NULL

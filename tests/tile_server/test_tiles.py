@@ -49,6 +49,38 @@ async def test_a_county_tile_holds_exactly_the_divisions_that_intersect_it(clien
     assert len(codes - expected) <= 3
 
 
+async def test_each_division_is_labelled_in_one_tile_only(client, boundaries_loaded):
+    # Around 长沙市 at zoom 7: its polygon touches several tiles, its label point is in one.
+    seen, levels = {}, set()
+    for x in range(102, 107):
+        for y in range(51, 56):
+            r = await client.get(f"/tiles/labels/7/{x}/{y}.mvt", params={"at": "2024-06-01"})
+            assert r.status_code == 200
+            for f in mapbox_vector_tile.decode(r.content).get("labels", {}).get("features", []):
+                seen.setdefault(f["properties"]["code"], []).append((x, y))
+                levels.add(f["properties"]["level"])
+    assert seen["430100"] == [CHANGSHA_Z7[1:]] and len(seen["430104"]) == 1
+    assert all(len(tiles) == 1 for tiles in seen.values()) and levels == {"prefecture", "county"}
+    polygons = 0
+    for x in range(102, 107):
+        for y in range(51, 56):
+            r = await client.get(f"/tiles/counties/7/{x}/{y}.mvt", params={"at": "2024-06-01"})
+            found = mapbox_vector_tile.decode(r.content).get("counties", {}).get("features", [])
+            polygons += any(f["properties"]["code"] == "430104" for f in found)
+    assert polygons >= 1
+    # At zoom 3 only provinces are labelled.
+    r = await client.get("/tiles/labels/3/6/3.mvt", params={"at": "2024-06-01"})
+    names = {f["properties"]["name"] for f in mapbox_vector_tile.decode(r.content)["labels"]["features"]}
+    assert "湖南省" in names and "长沙市" not in names
+
+
+async def test_where_the_area_is_unknown_tiles_fill_it_with_the_approximate_one(client, boundaries_loaded):
+    # 郑州市 today: no exact area after the 2022 transfer from 开封市, so its 2021 area, flagged.
+    r = await client.get("/tiles/divisions/5/26/12.mvt", params={"at": "2024-12-31"})
+    found = {f["properties"]["code"]: f["properties"] for f in decode(r.content)}
+    assert found["410100"]["kind"] == "approximate" and found["410100"]["name"] == "郑州市"
+
+
 async def test_the_date_selects_the_divisions_of_that_time(client, boundaries_loaded):
     url = "/tiles/divisions/{}/{}/{}.mvt".format(*CHANGSHA_Z7)
     old = decode((await client.get(url, params={"at": "2005"})).content)

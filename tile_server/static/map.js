@@ -11,7 +11,9 @@
   yearLabel.textContent = String(thisYear);
 
   const tileUrl = (layer, year) => `${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt?at=${year}`;
-  const SOURCES = { divisions: [0, 14], population: [0, 14], placenames: [0, 14], facilities: [6, 14] };
+  const SOURCES = {
+    divisions: [0, 14], labels: [0, 14], population: [0, 14], placenames: [0, 14], facilities: [6, 14],
+  };
   const sources = {};
   for (const [name, [minzoom, maxzoom]] of Object.entries(SOURCES)) {
     sources[name] = { type: "vector", tiles: [tileUrl(name, thisYear)], minzoom, maxzoom };
@@ -27,6 +29,7 @@
     center: [104.5, 35.5],
     zoom: 3,
     maxZoom: 14,
+    attributionControl: false,
     localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', sans-serif",
     canvasContextAttributes: { preserveDrawingBuffer: true },
     preserveDrawingBuffer: true,
@@ -39,7 +42,8 @@
         {
           id: "divisions-fill", type: "fill", source: "divisions", "source-layer": "divisions",
           paint: {
-            "fill-color": ["match", ["get", "kind"], "derived", "#f3ead2", "#fbf8ef"],
+            // Surveyed, derived from the lineage, or approximate (the nearest known area).
+            "fill-color": ["match", ["get", "kind"], "derived", "#f3ead2", "approximate", "#ece4f2", "#fbf8ef"],
             "fill-opacity": 0.95,
           },
         },
@@ -58,9 +62,17 @@
           paint: { "line-color": "#7a6a55", "line-width": ["interpolate", ["linear"], ["zoom"], 3, 0.6, 10, 1.6] },
         },
         {
-          id: "divisions-label", type: "symbol", source: "divisions", "source-layer": "divisions",
-          layout: { "text-field": ["get", "name"], "text-font": ["Noto Sans Regular"], "text-size": 12 },
-          paint: { "text-color": "#333", "text-halo-color": "#fff", "text-halo-width": 1.2 },
+          // One label point per division (not one per tile fragment); larger levels in larger type.
+          id: "divisions-label", type: "symbol", source: "labels", "source-layer": "labels",
+          layout: {
+            "text-field": ["get", "name"], "text-font": ["Noto Sans Regular"],
+            "text-size": ["match", ["get", "level"], "province", 14, "prefecture", 13, 11],
+            "symbol-sort-key": ["match", ["get", "level"], "province", 0, "prefecture", 1, 2],
+          },
+          paint: {
+            "text-color": ["match", ["get", "level"], "county", "#555", "#222"],
+            "text-halo-color": "#fff", "text-halo-width": 1.2,
+          },
         },
         {
           id: "facilities-circle", type: "circle", source: "facilities", "source-layer": "facilities",
@@ -94,12 +106,19 @@
     for (const name of Object.keys(SOURCES)) map.getSource(name).setTiles([tileUrl(name, slider.value)]);
   });
 
-  // Overlay check boxes: each names the map layers it shows or hides.
+  // The sources' credit, as the tile sets carry it (TileJSON ``attribution``).
+  getJSON("/tiles/divisions.json").then((tilejson) => {
+    map.addControl(new maplibregl.AttributionControl({ customAttribution: tilejson.attribution, compact: true }));
+    document.getElementById("attribution").textContent = tilejson.attribution;
+  }).catch(() => map.addControl(new maplibregl.AttributionControl()));
+
+  // Overlay check boxes: each names the map layers it shows or hides, and its legend.
   for (const box of document.querySelectorAll("#overlays input[type=checkbox]")) {
     const apply = () => {
       for (const id of box.dataset.layers.split(",")) {
         map.setLayoutProperty(id, "visibility", box.checked ? "visible" : "none");
       }
+      if (box.dataset.legend) document.getElementById(box.dataset.legend).hidden = !box.checked;
     };
     box.addEventListener("change", apply);
     map.on("load", apply);
