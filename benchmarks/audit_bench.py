@@ -34,7 +34,6 @@ LIMIT 2
 """
 
 
-
 def synthetic_table(index: LineageIndex, n: int, seed: int = 11) -> AuditRows:
     """Build ``n`` rows from real versions: ~80 % valid, the rest each kind of problem."""
     rng = np.random.default_rng(seed)

@@ -28,7 +28,6 @@ BENCH_DB = "sp_bench"
 BATCH = 10_000
 
 
-
 def sample_items(index: LineageIndex, n: int, seed: int = 7) -> list[dict]:
     """Draw n real (code, date) pairs at which the code was in force."""
     rng = random.Random(seed)

@@ -89,7 +89,7 @@ async def parent_chain(conn: asyncpg.Connection, code: str, at: date) -> list[as
             SELECT p.*, c.depth + 1 FROM chain c
             JOIN division_versions p ON p.code = c.parent_code AND p.valid @> $2::date
         )
-        SELECT {_DATED_COLUMNS} FROM chain v {_spelt('$2::date')} WHERE v.depth > 0 ORDER BY v.depth
+        SELECT {_DATED_COLUMNS} FROM chain v {_spelt("$2::date")} WHERE v.depth > 0 ORDER BY v.depth
         """,
         code,
         at,

