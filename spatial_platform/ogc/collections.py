@@ -14,7 +14,7 @@ class Collection:
     id: str
     title: str
     description: str
-    kind: str  # "divisions" or "facilities"
+    kind: str  # "divisions", "facilities", "placenames" or "population"
     levels: tuple[str, ...] = ()
     filters: tuple[str, ...] = ("code", "name", "parent")
     geometry: str = "MultiPolygon"
@@ -61,6 +61,27 @@ COLLECTIONS: dict[str, Collection] = {
         ("name", "kind", "county_code"),
         "Point",
     ),
+    "placenames": Collection(
+        "placenames",
+        "地名 Place names",
+        "Every published version of a registered place name, public from the day it was published "
+        "until its next version was published or the record retired; `datetime` matches that period. "
+        "Records without a location of their own have a null geometry.",
+        "placenames",
+        (),
+        ("name", "category", "code"),
+        "Geometry",
+    ),
+    "population": Collection(
+        "population",
+        "人口 Population by county and year",
+        "County population counts by age band (total, 60+, 65+, 80+) with the county's boundary: at an "
+        "instant (default today) each county's latest year up to it, over an interval every year that "
+        "overlaps it (demo data is flagged `synthetic`).",
+        "population",
+        (),
+        ("code", "year"),
+    ),
 }
 
 
@@ -75,11 +96,7 @@ def queryables(collection: Collection, url: str) -> dict:
         if len(collection.levels) > 1:
             props["level"] = {"type": "string", "enum": list(collection.levels)}
     else:
-        props = {
-            "name": {"type": "string"},
-            "kind": {"type": "string"},
-            "county_code": {"type": "string"},
-        }
+        props = {name: {"type": "integer" if name == "year" else "string"} for name in collection.filters}
     props["geometry"] = {"$ref": f"https://geojson.org/schema/{collection.geometry}.json"}
     props["datetime"] = {
         "type": "string",

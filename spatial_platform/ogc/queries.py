@@ -89,6 +89,45 @@ async def versions(
     )
 
 
+async def _page(
+    conn: asyncpg.Connection,
+    select: str,
+    source: str,
+    where: list[str],
+    order: str,
+    args: list,
+    limit: int,
+    offset: int,
+) -> tuple[list[asyncpg.Record], int]:
+    """Return one page of ``SELECT select FROM source WHERE where`` and how many rows match in all."""
+    args = [*args, limit, offset]
+    rows = await conn.fetch(
+        f"""SELECT {select}, count(*) OVER () AS matched FROM {source} WHERE {" AND ".join(where)}
+        ORDER BY {order} LIMIT ${len(args) - 1} OFFSET ${len(args)}""",
+        *args,
+    )
+    if rows:
+        return list(rows), rows[0]["matched"]
+    total = await conn.fetchval(f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)}", *args[:-2])
+    return [], total
+
+
+def _match(where: list[str], args: list, filters: dict[str, str], columns: dict[str, str]) -> None:
+    """Add an equality condition per given filter."""
+    for name, column in columns.items():
+        if filters.get(name):
+            args.append(filters[name])
+            where.append(f"{column} = ${len(args)}")
+
+
+def _in_box(where: list[str], args: list, bbox, column: str) -> None:
+    """Add a bounding-box condition on ``column`` (WGS 84) when a box is given."""
+    if bbox is not None:
+        args += list(bbox)
+        n = len(args)
+        where.append(f"{column} && ST_MakeEnvelope(${n - 3}, ${n - 2}, ${n - 1}, ${n}, 4326)")
+
+
 async def facilities(
     conn: asyncpg.Connection,
     period: Period,
@@ -102,37 +141,98 @@ async def facilities(
     """Return one page of facilities open during ``period`` and how many match in all."""
     args: list = [period.start, period.end]
     where = [f"f.open_period && {_RANGE}"]
-    for name in ("name", "kind", "county_code"):
-        if filters.get(name):
-            args.append(filters[name])
-            where.append(f"f.{name} = ${len(args)}")
+    _match(where, args, filters, {"name": "f.name", "kind": "f.kind", "county_code": "f.county_code"})
     if ident is not None:
         args.append(ident)
         where.append(f"f.id = ${len(args)}")
-    if bbox is not None:
-        args += list(bbox)
-        n = len(args)
-        where.append(f"f.geom && ST_MakeEnvelope(${n - 3}, ${n - 2}, ${n - 1}, ${n}, 4326)")
-    args += [limit, offset]
-    rows = await conn.fetch(
-        f"""
-        SELECT f.id, f.external_id, f.name, f.kind, f.beds, f.capacity, f.operator, f.opened, f.closed,
+    _in_box(where, args, bbox, "f.geom")
+    select = f"""f.id, f.external_id, f.name, f.kind, f.beds, f.capacity, f.operator, f.opened, f.closed,
                f.province_code, f.prefecture_code, f.county_code, f.source, f.synthetic,
-               {_geojson(crs, "f.geom")} AS geometry, count(*) OVER () AS matched
-        FROM facilities f WHERE {" AND ".join(where)}
-        ORDER BY f.id LIMIT ${len(args) - 1} OFFSET ${len(args)}
-        """,
-        *args,
-    )
-    if rows:
-        return list(rows), rows[0]["matched"]
-    total = await conn.fetchval(f"SELECT count(*) FROM facilities f WHERE {' AND '.join(where)}", *args[:-2])
-    return [], total
+               {_geojson(crs, "f.geom")} AS geometry"""
+    return await _page(conn, select, "facilities f", where, "f.id", args, limit, offset)
+
+
+async def placenames(
+    conn: asyncpg.Connection,
+    period: Period,
+    bbox,
+    filters: dict[str, str],
+    limit: int,
+    offset: int,
+    crs: str,
+    ident: int | None = None,
+) -> tuple[list[asyncpg.Record], int]:
+    """Return one page of published place-name versions public during ``period``.
+
+    A version is public from the day it was published until the day the record's next version
+    was published or retired; records without a location have a null geometry.
+    """
+    args: list = [period.start, period.end]
+    where = ["v.status = 'published'", f"daterange(v.created_at::date, n.until) && {_RANGE}"]
+    _match(where, args, filters, {"name": "v.name", "category": "v.category", "code": "v.code"})
+    if ident is not None:
+        args.append(ident)
+        where.append(f"v.record_id = ${len(args)}")
+    _in_box(where, args, bbox, "v.geom")
+    select = f"""v.record_id AS id, v.version, v.name, v.pinyin, v.category, v.level, v.code,
+               v.division_code, v.created_at::date AS valid_from, n.until AS valid_to,
+               {_geojson(crs, "v.geom")} AS geometry"""
+    source = """placename_versions v LEFT JOIN LATERAL (
+            SELECT min(x.created_at)::date AS until FROM placename_versions x
+            WHERE x.record_id = v.record_id AND x.version > v.version AND x.status IN ('published', 'retired')
+        ) n ON true"""
+    return await _page(conn, select, source, where, "v.record_id, v.version", args, limit, offset)
+
+
+async def population(
+    conn: asyncpg.Connection,
+    period: Period,
+    bbox,
+    filters: dict[str, str],
+    limit: int,
+    offset: int,
+    crs: str,
+    ident: str | None = None,
+) -> tuple[list[asyncpg.Record], int]:
+    """Return one page of county population counts with the county's boundary then.
+
+    At an instant, each county's latest year up to the instant's year (as the population tiles
+    draw it); over an interval, every year that overlaps it.
+    """
+    args: list = [period.start] if period.instant else [period.start, period.end]
+    where = [
+        """c.year = (SELECT max(y.year) FROM populations y
+                     WHERE y.division_code = c.code AND y.year <= extract(year FROM $1::date))"""
+        if period.instant
+        else f"daterange(make_date(c.year, 1, 1), make_date(c.year + 1, 1, 1)) && {_RANGE}"
+    ]
+    _match(where, args, filters, {"code": "c.code", "year": "c.year::text"})
+    if ident is not None:
+        args.append(ident)
+        where.append(f"c.code || '-' || c.year = ${len(args)}")
+    _in_box(where, args, bbox, "g.geom")
+    select = f"""c.code || '-' || c.year AS id, c.code, v.name, c.year, c.total, c.aged_60, c.aged_65,
+               c.aged_80, round(c.aged_60::numeric / nullif(c.total, 0), 4)::float8 AS share_60,
+               c.synthetic, c.source, {_geojson(crs, "g.geom")} AS geometry"""
+    source = """(SELECT division_code AS code, version_id, year, bool_or(synthetic) AS synthetic,
+                        min(source) AS source,
+                        max(count) FILTER (WHERE band = 'total') AS total,
+                        max(count) FILTER (WHERE band = '60+') AS aged_60,
+                        max(count) FILTER (WHERE band = '65+') AS aged_65,
+                        max(count) FILTER (WHERE band = '80+') AS aged_80
+                 FROM populations GROUP BY division_code, version_id, year) c
+        JOIN division_versions v ON v.id = c.version_id
+        LEFT JOIN LATERAL (
+            SELECT geom FROM division_geometries g WHERE g.version_id = c.version_id
+            ORDER BY g.valid @> make_date(c.year, 12, 31) DESC, g.valid_from DESC LIMIT 1
+        ) g ON true"""
+    return await _page(conn, select, source, where, "c.code, c.year", args, limit, offset)
 
 
 async def extent(conn: asyncpg.Connection, kind: str) -> tuple[float, float, float, float] | None:
     """The spatial extent of a collection (all time)."""
-    table = "division_geometries" if kind == "divisions" else "facilities"
+    table = {"divisions": "division_geometries", "population": "division_geometries",
+             "placenames": "placename_versions"}.get(kind, "facilities")  # fmt: skip
     row = await conn.fetchrow(
         "SELECT ST_XMin(e) x1, ST_YMin(e) y1, ST_XMax(e) x2, ST_YMax(e) y2 "
         f"FROM (SELECT ST_Extent(geom) e FROM {table}) s"

@@ -1,6 +1,5 @@
 """HTTP routes of OGC API - Features under ``/ogc``: landing page, conformance, collections, items."""
 
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -14,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from spatial_platform.ogc import html, queries
 from spatial_platform.ogc.collections import COLLECTIONS, Collection, queryables
 from spatial_platform.ogc.errors import BadParameter, NotFound
-from spatial_platform.ogc.params import CRS84, CRSES, bbox_param, crs_param, datetime_param, page
+from spatial_platform.ogc.params import CRS84, CRSES, Period, bbox_param, crs_param, datetime_param, page
 
 PREFIX = "/ogc"
 CONFORMANCE = [
@@ -66,6 +65,13 @@ def _feature(row: asyncpg.Record, kind: str) -> dict:
     skip = {"geometry", "matched"}
     props = {k: (_iso(v) if isinstance(v, date) else v) for k, v in dict(row).items() if k not in skip}
     return {"type": "Feature", "id": row["id"], "geometry": geometry, "properties": props}
+
+
+_FETCH = {
+    "facilities": queries.facilities,
+    "placenames": queries.placenames,
+    "population": queries.population,
+}
 
 
 @dataclass
@@ -128,8 +134,9 @@ class OgcRouter:
             b = base(request)
             doc = {
                 "title": "区划地名 OGC API - Features",
-                "description": "Divisions over time and civil-affairs facilities as OGC API - Features "
-                "(Part 1 Core, GeoJSON, HTML; Part 2 CRS84 and EPSG:4490). `datetime` selects the period.",
+                "description": "Divisions over time, place names, civil-affairs facilities and the "
+                "population by county as OGC API - Features (Part 1 Core, GeoJSON, HTML; Part 2 CRS84 "
+                "and EPSG:4490). `datetime` selects the period.",
                 "links": [
                     _link(f"{b}", "self", "application/json", "This document"),
                     _link(f"{b}?f=html", "alternate", "text/html", "This document as HTML"),
@@ -223,6 +230,8 @@ class OgcRouter:
             parent: Annotated[str | None, Query()] = None,
             kind: Annotated[str | None, Query()] = None,
             county_code: Annotated[str | None, Query()] = None,
+            category: Annotated[str | None, Query()] = None,
+            year: Annotated[str | None, Query()] = None,
             f: F = None,
         ):
             c = self._collection(cid)
@@ -231,14 +240,15 @@ class OgcRouter:
             period = datetime_param(datetime_, self.today())
             lim, off = page(limit, offset)
             given = {"code": code, "name": name, "level": level, "parent": parent, "kind": kind,
-                     "county_code": county_code}  # fmt: skip
+                     "county_code": county_code, "category": category, "year": year}  # fmt: skip
             filters = {k: v for k, v in given.items() if v and k in c.filters}
             if c.kind == "divisions":
                 rows, matched = await queries.divisions(
                     conn, c.levels, period, box, filters, lim, off, out_crs
                 )
             else:
-                rows, matched = await queries.facilities(conn, period, box, filters, lim, off, out_crs)
+                fetch = _FETCH[c.kind]
+                rows, matched = await fetch(conn, period, box, filters, lim, off, out_crs)
             features = [_feature(r, c.kind) for r in rows]
             url = f"{base(request)}/collections/{cid}/items"
             keep = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
@@ -288,12 +298,16 @@ class OgcRouter:
             c = self._collection(cid)
             out_crs = crs_param(crs)
             period = datetime_param(datetime_, self.today())
+            if c.kind == "population" and not datetime_:
+                period = Period(None, None)  # the id names the year
             if c.kind == "divisions":
                 rows, _ = await queries.divisions(conn, c.levels, period, None, {"code": fid}, 1, 0, out_crs)
             else:
-                if not fid.isdigit():
+                numeric = c.kind != "population"
+                if numeric and not fid.isdigit():
                     raise NotFound(f"no feature {fid!r} in {cid}")
-                rows, _ = await queries.facilities(conn, period, None, {}, 1, 0, out_crs, int(fid))
+                ident = int(fid) if numeric else fid
+                rows, _ = await _FETCH[c.kind](conn, period, None, {}, 1, 0, out_crs, ident)
             if not rows:
                 raise NotFound(f"no feature {fid!r} in {cid} during {datetime_ or 'today'}")
             doc = _feature(rows[0], c.kind)

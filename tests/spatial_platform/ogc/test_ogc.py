@@ -18,9 +18,45 @@ async def test_the_landing_page_links_conformance_collections_and_the_api(client
     conf = (await client.get("/ogc/conformance")).json()["conformsTo"]
     assert any(c.endswith("/conf/core") for c in conf) and any(c.endswith("/conf/crs") for c in conf)
     ids = [c["id"] for c in (await client.get("/ogc/collections")).json()["collections"]]
-    assert {"divisions", "provinces", "prefectures", "counties", "towns", "villages", "facilities"} <= set(
-        ids
+    assert {"divisions", "provinces", "prefectures", "counties", "towns", "villages", "facilities",
+            "placenames", "population"} <= set(ids)  # fmt: skip
+
+
+async def test_place_names_are_a_collection_over_their_public_periods(client, seeded):
+    r = await client.get("/ogc/collections/placenames/items", params={"name": "岳麓区", "limit": 5})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["numberMatched"] >= 1 and body["features"][0]["properties"]["name"] == "岳麓区"
+    feature = body["features"][0]
+    props = feature["properties"]
+    assert (
+        props["valid_from"] and props["valid_to"] is None and props["category"] and props["code"] == "430104"
     )
+    one = await client.get(f"/ogc/collections/placenames/items/{feature['id']}")
+    assert one.status_code == 200 and one.json()["properties"]["name"] == "岳麓区"
+    before = await client.get(
+        "/ogc/collections/placenames/items", params={"name": "岳麓区", "datetime": "1990"}
+    )
+    assert before.json()["numberMatched"] == 0  # not yet published in the register then
+    queryable = (await client.get("/ogc/collections/placenames/queryables")).json()["properties"]
+    assert {"name", "category", "code"} <= set(queryable)
+
+
+async def test_population_is_a_collection_by_county_and_year(client, demo):
+    params = {"datetime": "2023-01-01/2023-12-31", "limit": 20}
+    body = (await client.get("/ogc/collections/population/items", params=params)).json()
+    assert body["numberMatched"] == 9 and {f["properties"]["year"] for f in body["features"]} == {2023}
+    yuelu = next(f for f in body["features"] if f["properties"]["code"] == "430104")
+    props = yuelu["properties"]
+    assert props["synthetic"] is True and props["total"] > props["aged_60"] > props["aged_80"] > 0
+    assert props["share_60"] == pytest.approx(props["aged_60"] / props["total"], abs=1e-4)
+    assert yuelu["geometry"]["type"] == "MultiPolygon" and yuelu["id"] == "430104-2023"
+    one = (await client.get("/ogc/collections/population/items/430104-2023")).json()
+    assert one["properties"]["total"] == props["total"]
+    latest = (await client.get("/ogc/collections/population/items", params={"code": "430104"})).json()
+    assert [f["properties"]["year"] for f in latest["features"]] == [2023]  # latest up to today
+    earlier = await client.get("/ogc/collections/population/items", params={"datetime": "2010"})
+    assert earlier.json()["numberMatched"] == 0
 
 
 async def test_items_at_a_date_match_the_v1_snapshot(client, boundaries_loaded):
