@@ -6,7 +6,7 @@ FastAPI is imported only by modules named ``routes.py``: this one and each subpa
 from typing import Annotated
 
 import orjson
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 
 from boundaries.errors import InvalidInput
 
@@ -14,6 +14,26 @@ AtQuery = Annotated[
     str | None,
     Query(description="Date as YYYY (31 Dec), YYYY-MM (month end) or YYYY-MM-DD; default today."),
 ]
+
+
+LimitQuery = Annotated[int | None, Query(ge=1, le=100_000, description="At most this many (default: all)")]
+OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000, description="Skip this many first")]
+
+
+def paged_response(request: Request, key: str, rows: list, limit: int | None, offset: int, respond=None,
+                   **fields) -> Response:  # fmt: skip
+    """One page of a list: ``total`` of all, ``offset``, ``count`` here, the page under ``key``.
+
+    ``Link: <…>; rel="next"`` names the next page when more follow; ``respond`` turns the body
+    into the response (default: JSON).
+    """
+    page = rows[offset : offset + limit] if limit else rows[offset:]
+    body = {**fields, "total": len(rows), "offset": offset, "count": len(page), key: page}
+    response = (respond or json_response)(body)
+    if limit and offset + limit < len(rows):
+        nxt = request.url.include_query_params(limit=limit, offset=offset + limit)
+        response.headers["Link"] = f'<{nxt}>; rel="next"'
+    return response
 
 
 # Read-only POSTs anyone may send (documented as such), counted as heavy requests.

@@ -267,7 +267,7 @@ async def audit_entries(conn: asyncpg.Connection, record_id: int) -> list[asyncp
     )
 
 
-async def queue(conn: asyncpg.Connection, state: str, limit: int) -> list[asyncpg.Record]:
+async def queue(conn: asyncpg.Connection, state: str) -> list[asyncpg.Record]:
     """Return records whose head is in ``state`` (the review queue), oldest change first."""
     return await conn.fetch(
         """
@@ -276,10 +276,9 @@ async def queue(conn: asyncpg.Connection, state: str, limit: int) -> list[asyncp
         FROM placenames p
         JOIN placename_versions v ON v.record_id = p.id AND v.version = p.version
         JOIN placename_users u ON u.id = v.author_id
-        WHERE p.state = $1 ORDER BY p.updated_at, p.id LIMIT $2
+        WHERE p.state = $1 ORDER BY p.updated_at, p.id
         """,
         state,
-        limit,
     )
 
 

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.security import HTTPBearer
 from starlette.background import BackgroundTask
 
-from boundaries import json_object
+from boundaries import LimitQuery, OffsetQuery, json_object, paged_response
 from placenames import auth, bulk, files, models, queries, search, service
 from placenames import export as export_
 from placenames.errors import InvalidPlacename, PayloadTooLarge
@@ -213,13 +213,14 @@ class PlacenameRouter:
             return _json(result.__dict__, 200 if dry_run else 201)
 
         @api.get("/queue", summary="Records waiting for review (or drafts)")
-        async def review_queue(conn: Conn, actor: Actor, state: str = "submitted", limit: int = 100):
-            """List records whose head is submitted (or draft), oldest change first."""
+        async def review_queue(request: Request, conn: Conn, actor: Actor, state: str = "submitted",
+                               limit: LimitQuery = 100, offset: OffsetQuery = 0):  # fmt: skip
+            """List records whose head is submitted (or draft), oldest change first, in pages."""
             auth.require(actor, models.STAFF)
             if state not in ("draft", "submitted"):
                 raise InvalidPlacename("state", "state must be draft or submitted")
-            rows = await queries.queue(conn, state, min(max(limit, 1), 1000))
-            return _json({"state": state, "count": len(rows), "records": [dict(r) for r in rows]})
+            rows = [dict(r) for r in await queries.queue(conn, state)]
+            return paged_response(request, "records", rows, limit, offset, _json, state=state)
 
         staff_body = {**BODY, **roles_doc(*models.STAFF)}
 

@@ -96,8 +96,10 @@ class ChangeOut(BaseModel):
 
 
 class ChangeList(BaseModel):
-    """Changes by state and code."""
+    """Changes by state and code, oldest first, one page of ``total``."""
 
+    total: int
+    offset: int
     count: int
     changes: list[ChangeOut]
 

@@ -118,7 +118,7 @@ async def change(conn: asyncpg.Connection, change_id: int, lock: bool = False) -
 
 
 async def changes(
-    conn: asyncpg.Connection, state: str | None, code: str | None, limit: int
+    conn: asyncpg.Connection, state: str | None, code: str | None, limit: int | None
 ) -> list[asyncpg.Record]:
     """Return changes by state and code, oldest first."""
     return await conn.fetch(

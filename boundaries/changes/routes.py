@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from boundaries.changes import service
 from boundaries.changes.models import ChangeDocument, ChangeList, ChangeOut, ReviewIn
-from boundaries.routes import json_object, json_response
+from boundaries.routes import LimitQuery, OffsetQuery, json_object, json_response, paged_response
 
 _PROBLEMS = {"description": "The change has problems: `problems` lists each with its field and reason"}
 
@@ -63,14 +63,16 @@ class ChangeRouter:
 
         @api.get("", response_model=ChangeList, summary="Division changes by state and code (staff)")
         async def listing(
+            request: Request,
             conn: Conn,
             _actor: Staff,
             state: Annotated[str | None, Query(description="draft, submitted, published or rejected")] = None,
             code: Annotated[str | None, Query(description="Only changes touching this code")] = None,
-            limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+            limit: LimitQuery = None,
+            offset: OffsetQuery = 0,
         ):
-            found = await service.listing(conn, state, code, limit)
-            return json_response({"count": len(found), "changes": found})
+            found = await service.listing(conn, state, code)
+            return paged_response(request, "changes", found, limit, offset)
 
         @api.get("/{change_id}", response_model=ChangeOut, summary="One division change (staff)")
         async def one(change_id: ChangeId, conn: Conn, _actor: Staff):

@@ -241,7 +241,9 @@ async def read_one(conn: asyncpg.Connection, change_id: int) -> dict:
     return out(await _one(conn, change_id))
 
 
-async def listing(conn: asyncpg.Connection, state: str | None, code: str | None, limit: int) -> list[dict]:
+async def listing(
+    conn: asyncpg.Connection, state: str | None, code: str | None, limit: int | None = None
+) -> list[dict]:
     """Return changes by state and code, oldest first."""
     if state is not None and state not in STATES:
         raise InvalidInput("state", f"state must be one of {', '.join(STATES)}, got {state!r}")

@@ -25,7 +25,7 @@ from boundaries.history.diff import LEVELS, Scope, diff_csv
 from boundaries.history.service import IndexCache, LineageIndex
 from boundaries.history.successors import chain_out
 from boundaries.history.town_index import TownIndexCache
-from boundaries.routes import PUBLIC_HEAVY, AtQuery, json_response
+from boundaries.routes import PUBLIC_HEAVY, AtQuery, LimitQuery, OffsetQuery, json_response, paged_response
 
 
 def _headers(index: LineageIndex, beyond: bool | None = None) -> dict[str, str]:
@@ -55,20 +55,13 @@ def _stream(path: Path, chunk: int = 1 << 20):
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
-Limit = Annotated[int | None, Query(ge=1, le=100_000, description="At most this many (default: all)")]
-Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Skip this many first")]
+Limit, Offset = LimitQuery, OffsetQuery
 
 
 def paged(request: Request, index: LineageIndex, when: date, rows: list, limit: int | None, offset: int):
-    """A snapshot page: ``total`` of all, ``count`` here, and ``Link: <…>; rel="next"`` if more follow."""
-    page = rows[offset : offset + limit] if limit else rows[offset:]
-    body = {"at": when, "total": len(rows), "offset": offset, "count": len(page),
-            "divisions": [dict(r) for r in page]}  # fmt: skip
-    response = recorded(index, body, when)
-    if limit and offset + limit < len(rows):
-        nxt = request.url.include_query_params(limit=limit, offset=offset + limit)
-        response.headers["Link"] = f'<{nxt}>; rel="next"'
-    return response
+    """A snapshot page, with the data-version headers of every snapshot answer."""
+    return paged_response(request, "divisions", [dict(r) for r in rows], limit, offset,
+                          lambda body: recorded(index, body, when), at=when)  # fmt: skip
 
 
 DiffLevel = Annotated[str | None, Query(description="province, prefecture or county (default: all three)")]

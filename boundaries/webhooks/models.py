@@ -43,8 +43,10 @@ class Subscription(BaseModel):
 
 
 class SubscriptionList(BaseModel):
-    """Subscriptions, oldest first."""
+    """Subscriptions, oldest first, one page of ``total``."""
 
+    total: int
+    offset: int
     count: int
     subscriptions: list[Subscription]
 

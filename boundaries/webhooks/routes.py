@@ -8,7 +8,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from boundaries.routes import json_object, json_response
+from boundaries.routes import LimitQuery, OffsetQuery, json_object, json_response, paged_response
 from boundaries.webhooks import service, signing
 from boundaries.webhooks.models import DeliveryLog, Subscription, SubscriptionIn, SubscriptionList
 
@@ -64,10 +64,13 @@ class SubscriptionRouter:
         async def listing(
             conn: Conn,
             _actor: Admin,
+            request: Request,
             active: ActiveQuery = None,
+            limit: LimitQuery = None,
+            offset: OffsetQuery = 0,
         ):
             found = await service.listing(conn, active)
-            return json_response({"count": len(found), "subscriptions": found})
+            return paged_response(request, "subscriptions", found, limit, offset)
 
         @api.get(
             "/{subscription_id}",

@@ -72,6 +72,8 @@ class FacilityList(BaseModel):
 
     division: str
     at: date
+    total: int
+    offset: int
     count: int
     facilities: list[Facility]
 

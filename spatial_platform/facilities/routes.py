@@ -11,7 +11,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from boundaries import DivisionNotFound, ReverseGeocoder, check_code, code_prefix, version_at
+from boundaries import (
+    DivisionNotFound,
+    LimitQuery,
+    OffsetQuery,
+    ReverseGeocoder,
+    check_code,
+    code_prefix,
+    paged_response,
+    version_at,
+)
 from placenames import auth
 from spatial_platform.facilities import queries
 from spatial_platform.facilities.errors import InvalidParameter, ProblemTooLarge
@@ -102,10 +111,13 @@ class CivilAffairsRouter:
             "/v1/facilities", response_model=FacilityList, summary="Facilities open at a date in a division"
         )
         async def list_facilities(
+            request: Request,
             conn: Conn,
             division: Division,
             at: At = None,
             kinds: Annotated[str | None, Query(description="Comma-separated kinds (default: all)")] = None,
+            limit: LimitQuery = None,
+            offset: OffsetQuery = 0,
         ):
             code = check_code(division, "division")
             when = parse_at(at)
@@ -118,7 +130,7 @@ class CivilAffairsRouter:
                 )
             rows = await queries.in_county_prefix(conn, when, code_prefix(code), wanted)
             facilities = [{**dict(r), "kind_label": KINDS[r["kind"]]} for r in rows]
-            return {"division": code, "at": when, "count": len(facilities), "facilities": facilities}
+            return paged_response(request, "facilities", facilities, limit, offset, division=code, at=when)
 
         staff_heavy = {"x-roles": list(IMPORT_ROLES), "x-heavy": True}
 

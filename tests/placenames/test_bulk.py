@@ -46,6 +46,9 @@ async def test_a_csv_import_creates_records_for_review(client, as_user, conn):
     assert r.json()["created"] == 4 and len(ids) == 4
     queue = (await client.get("/v1/placenames/queue", headers=as_user("bob"))).json()["records"]
     assert {q["name"] for q in queue} >= {"岳麓书院", "爱晚亭", "麓山路", "橘子洲大桥"}
+    page = await client.get("/v1/placenames/queue", params={"limit": 2, "offset": 1}, headers=as_user("bob"))
+    assert page.json()["records"] == queue[1:3] and page.json()["total"] == len(queue)
+    assert 'rel="next"' in page.headers["link"] or len(queue) <= 3
     pavilion = (await client.get(f"/v1/placenames/{ids[1]}", headers=as_user("bob"))).json()
     assert pavilion["state"] == "submitted" and pavilion["pinyin"] == "Aiwan Ting"
     assert pavilion["former_names"] == [{"name": "红叶亭", "from": None, "to": None}]

@@ -55,6 +55,15 @@ async def test_a_draft_with_problems_lists_them_all_and_cannot_be_submitted(clie
     assert await conn.fetchval("SELECT count(*) FROM division_versions") == before
     r = await client.get(f"/v1/division-changes/{change['id']}", headers=as_user("bob"))
     assert r.json()["state"] == "draft"
+    await draft(client, as_user, CODE_CHANGE)
+    listed = (
+        await client.get("/v1/division-changes", params={"state": "draft"}, headers=as_user("bob"))
+    ).json()
+    assert listed["total"] == listed["count"] >= 2
+    first = await client.get(
+        "/v1/division-changes", params={"state": "draft", "limit": 1}, headers=as_user("bob")
+    )
+    assert first.json()["changes"] == listed["changes"][:1] and 'rel="next"' in first.headers["link"]
 
 
 async def test_an_effective_date_before_the_last_change_is_a_problem(client, as_user):

@@ -123,7 +123,11 @@ async def test_the_answer_depends_on_the_date(reverse_client):
         "/v1/reverse", params={"lon": DONGCHENG[0], "lat": DONGCHENG[1], "at": "2005"}
     )
     body = r.json()
-    assert names(body) == {"province": ("110000", "北京市"), "prefecture": None, "county": ("110101", "东城区")}
+    assert names(body) == {
+        "province": ("110000", "北京市"),
+        "prefecture": None,
+        "county": ("110101", "东城区"),
+    }
     assert body["geometry_kind"] == "approximate" and body["county"]["kind"] == "approximate"
     later = await reverse_client.get(
         "/v1/reverse", params={"lon": DONGCHENG[0], "lat": DONGCHENG[1], "at": "2012"}
@@ -134,13 +138,20 @@ async def test_the_answer_depends_on_the_date(reverse_client):
 @pytest.mark.parametrize(
     ("lon", "lat", "slot", "says"),
     [
-        (112.60, 35.07, "prefecture", "济源市 (419001) is directly under 河南省 (410000), with no prefecture"),
+        (
+            112.60,
+            35.07,
+            "prefecture",
+            "济源市 (419001) is directly under 河南省 (410000), with no prefecture",
+        ),
         (113.75, 23.02, "county", "东莞市 (441900) has no county-level divisions"),
         (DONGCHENG[0], DONGCHENG[1], "prefecture", "东城区 (110101) is directly under 北京市 (110000)"),
     ],
 )
 async def test_an_empty_level_says_why(reverse_client, lon, lat, slot, says):
-    body = (await reverse_client.get("/v1/reverse", params={"lon": lon, "lat": lat, "at": "2024-06-01"})).json()
+    body = (
+        await reverse_client.get("/v1/reverse", params={"lon": lon, "lat": lat, "at": "2024-06-01"})
+    ).json()
     assert body[slot] is None and says in body["empty"][slot]
     assert body["province"] is not None
 

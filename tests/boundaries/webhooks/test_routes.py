@@ -74,6 +74,10 @@ async def test_an_admin_registers_a_receiver_and_the_secret_is_never_returned(ap
         assert r.status_code == 200 and SECRET not in r.text
     listed = (await api.get("/v1/subscriptions", headers=headers["admin"])).json()
     assert sub["id"] in [s["id"] for s in listed["subscriptions"]] and listed["count"] >= 1
+    last = await api.get(
+        "/v1/subscriptions", params={"offset": listed["total"] - 1}, headers=headers["admin"]
+    )
+    assert last.json()["subscriptions"] == listed["subscriptions"][-1:] and "link" not in last.headers
     audit = await conn.fetch(
         "SELECT action, detail->>'url' AS url FROM placename_audit WHERE detail->>'subscription' = $1",
         str(sub["id"]),

@@ -35,6 +35,15 @@ async def test_staff_import_a_csv_and_the_listing_shows_it_by_division_and_date(
     assert "岳麓区接口测试养老院" not in {f["name"] for f in earlier.json()["facilities"]}
     other_kind = await client.get("/v1/facilities", params={"division": "430104", "kinds": "child_welfare"})
     assert "岳麓区接口测试养老院" not in {f["name"] for f in other_kind.json()["facilities"]}
+    whole = listed.json()
+    page = await client.get("/v1/facilities", params={"division": "430100", "at": "2020", "limit": 1})
+    assert (page.json()["total"], page.json()["count"]) == (whole["total"], 1) and whole["total"] >= 1
+    if whole["total"] > 1:
+        assert "offset=1" in page.headers["link"] and 'rel="next"' in page.headers["link"]
+    second = await client.get(
+        "/v1/facilities", params={"division": "430100", "at": "2020", "limit": 1, "offset": 1}
+    )
+    assert second.json()["facilities"] == whole["facilities"][1:2]
 
 
 async def test_imports_need_a_staff_token_and_a_bad_row_changes_nothing(client, conn, changsha, as_user):
