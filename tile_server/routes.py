@@ -16,6 +16,7 @@ from tile_server.service import Pool, TileService
 
 STATIC = Path(__file__).resolve().parent / "static"
 MVT = "application/vnd.mapbox-vector-tile"
+PAST_MAX_AGE = 3600  # seconds a tile of an ended epoch may be kept without asking again
 CHINA_BOUNDS = [73.4, 3.8, 135.1, 53.6]
 
 
@@ -42,19 +43,34 @@ class TileRouter:
         params = request.path_params
         z, x, y = (_whole(params[name], name) for name in ("z", "x", "y"))
         pool = self.get_pool(request)
-        index = self.index_cache.loaded
-        if index is None:
-            async with pool.acquire() as conn:
-                index = await self.index_cache.get(conn)
-        when = index.coverage(self.today()).parse(request.query_params.get("at"))
+        when, today = await self.dates(pool, request.query_params.get("at"))
         found = await self.service.tile(pool, params["layer"], z, x, y, when)
-        headers = {"ETag": found.etag, "Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
+        headers = {"ETag": found.etag, "Cache-Control": self.cache_control(request, found, when, today),
+                   "Vary": "Accept-Encoding"}  # fmt: skip
         if request.headers.get("if-none-match") == found.etag:
             return Response(status_code=304, headers=headers)
         if "gzip" in request.headers.get("accept-encoding", ""):
             headers["Content-Encoding"] = "gzip"
             return Response(found.gzipped, media_type=MVT, headers=headers)
         return Response(found.data, media_type=MVT, headers=headers)
+
+    async def dates(self, pool: Pool, at: str | None) -> tuple[date, date]:
+        """Return the requested date (default today) and today, loading the index once."""
+        index = self.index_cache.loaded
+        if index is None:
+            async with pool.acquire() as conn:
+                index = await self.index_cache.get(conn)
+        today = self.today()
+        return index.coverage(today).parse(at), today
+
+    def cache_control(self, request: Request, found, when: date, today: date) -> str:
+        """How long a tile may be kept: for ever when its URL names its data version (``v``), an
+        hour when its date's epoch is over (it changes only with a correction), else revalidate."""
+        if request.query_params.get("v") == str(found.version):
+            return "public, max-age=31536000, immutable"
+        if self.service.closed(request.path_params["layer"], when, today):
+            return f"public, max-age={PAST_MAX_AGE}, stale-while-revalidate=86400"
+        return "public, no-cache"
 
     def router(self) -> APIRouter:
         """Return a router serving tiles and TileJSON for every layer."""
@@ -78,8 +94,15 @@ class TileRouter:
 
         @api.get("/{layer}.json", summary="TileJSON 3.0 for a layer")
         async def tilejson(layer: str, request: Request, at: At = None):
+            """TileJSON; for a past date its tile URLs name the data version, so tiles may be kept."""
             spec = self.service.layer(layer)
             query = f"?at={at}" if at else ""
+            if at:
+                pool = self.get_pool(request)
+                when, today = await self.dates(pool, at)
+                version, closed = await self.service.freshness(pool, layer, when, today)
+                if closed:
+                    query += f"&v={version}"
             base = str(request.base_url).rstrip("/")
             return JSONResponse(
                 {

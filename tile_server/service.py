@@ -25,6 +25,7 @@ class Tile:
     data: bytes
     gzipped: bytes
     etag: str
+    version: int = 0
 
 
 class TileCache:
@@ -137,6 +138,25 @@ class TileService:
             return None
         return self.cache.get((layer.name, z, x, y, bisect_right(epochs[1], when), version))
 
+    def closed(self, name: str, when: date, today: date) -> bool:
+        """Tell whether ``when`` lies in an epoch that ended by ``today`` (known epochs only).
+
+        Such a tile changes only when the data version does (a correction of the past).
+        """
+        epochs = self._epochs.get(name)
+        if epochs is None:
+            return False
+        i = bisect_right(epochs[1], when)
+        return i < len(epochs[1]) and epochs[1][i] <= today
+
+    async def freshness(self, pool: Pool, name: str, when: date, today: date) -> tuple[int, bool]:
+        """Return the layer's data version and whether ``when``'s epoch has ended by ``today``."""
+        layer = self.layer(name)
+        async with pool.acquire() as conn:
+            version = await self.version(conn, layer)
+            await self.epoch(conn, layer, version, when)
+        return version, self.closed(name, when, today)
+
     async def tile(self, pool: Pool, name: str, z: int, x: int, y: int, when: date) -> Tile:
         """Return the tile: from memory, else from the tile store, else rendered in SQL."""
         layer = self.layer(name)
@@ -179,4 +199,4 @@ def make_tile(data: bytes, key: tuple) -> Tile:
     """Wrap tile bytes with their gzip form and an ETag derived from the cache key."""
     name, z, x, y, epoch, version = key
     etag = f'"{name}-{z}-{x}-{y}-e{epoch}-v{version}"'
-    return Tile(data, gzip.compress(data, 6), etag)
+    return Tile(data, gzip.compress(data, 6), etag, version)

@@ -81,6 +81,22 @@ async def test_where_the_area_is_unknown_tiles_fill_it_with_the_approximate_one(
     assert found["410100"]["kind"] == "approximate" and found["410100"]["name"] == "郑州市"
 
 
+async def test_past_tiles_may_be_kept_and_versioned_ones_for_ever(client, boundaries_loaded):
+    url = "/tiles/divisions/{}/{}/{}.mvt".format(*CHANGSHA_Z7)
+    past = await client.get(url, params={"at": "2005"})
+    assert past.headers["cache-control"].startswith("public, max-age=3600")
+    today = await client.get(url)
+    assert today.headers["cache-control"] == "public, no-cache" and today.headers["etag"]
+    tilejson = (await client.get("/tiles/divisions.json", params={"at": "2005"})).json()
+    (template,) = tilejson["tiles"]
+    assert "at=2005&v=" in template
+    versioned = template.replace("{z}/{x}/{y}", "{}/{}/{}".format(*CHANGSHA_Z7)).split("/tiles/", 1)[1]
+    kept = await client.get("/tiles/" + versioned)
+    assert kept.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert kept.content == past.content
+    assert "v=" not in (await client.get("/tiles/divisions.json")).json()["tiles"][0]
+
+
 async def test_the_date_selects_the_divisions_of_that_time(client, boundaries_loaded):
     url = "/tiles/divisions/{}/{}/{}.mvt".format(*CHANGSHA_Z7)
     old = decode((await client.get(url, params={"at": "2005"})).content)
@@ -143,7 +159,7 @@ async def test_a_published_boundary_shows_on_the_next_request(client, boundaries
 async def test_tilejson_describes_the_layer(client):
     body = (await client.get("/tiles/divisions.json", params={"at": "2000"})).json()
     assert body["tilejson"] == "3.0.0"
-    assert body["tiles"][0].endswith("/tiles/divisions/{z}/{x}/{y}.mvt?at=2000")
+    assert "/tiles/divisions/{z}/{x}/{y}.mvt?at=2000&v=" in body["tiles"][0]
     (layer,) = body["vector_layers"]
     assert layer["id"] == "divisions" and set(layer["fields"]) >= {"code", "name", "level"}
     assert len(body["bounds"]) == 4 and body["minzoom"] == 0
