@@ -55,4 +55,23 @@ def json_object(raw: bytes, required: bool = True) -> dict:
         raise InvalidInput("body", f"request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise InvalidInput("body", "request body must be a JSON object")
+    _check_text(body, "")
     return body
+
+
+def _check_text(value, where: str) -> None:
+    """Refuse text PostgreSQL cannot store (NUL, lone surrogates), naming where it is."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, where or "body")
+            _check_text(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_text(item, f"{where}[{i}]")
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput(where or "body", f"{where or 'body'} holds an unpaired surrogate") from None
+        if "\x00" in value:
+            raise InvalidInput(where or "body", f"{where or 'body'} holds a NUL character")

@@ -6,6 +6,8 @@ import logging
 
 import asyncpg
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 from fastapi.responses import JSONResponse
 
 from boundaries import errors as boundaries_errors
@@ -89,6 +91,27 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
 
 
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """Answer FastAPI's own parameter checks (a non-integer ``limit``, a missing ``target``) in the
+    service's shape, ``{"detail", "field"}``, naming the first parameter at fault."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "header", "body")]
+    field = loc[-1] if loc else "request"
+    got = first.get("input")
+    detail = f"{field}: {first.get('msg', 'invalid value')}" + (
+        f", got {got!r}" if got is not None and not isinstance(got, dict | list) else ""
+    )
+    return JSONResponse({"detail": detail, "field": field}, status_code=422)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    """FastAPI's own refusals: an unparseable body is a 422 on ``body``; the rest keep their status."""
+    if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+        return JSONResponse({"detail": "request body is not valid JSON", "field": "body"}, status_code=422)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     """Log an unexpected error with its traceback and answer a JSON 500 (never a bare text page)."""
     log.error("500 %s %s", request.method, request.url.path, exc_info=exc)
@@ -101,4 +124,6 @@ def add_exception_handlers(app: FastAPI) -> None:
         app.add_exception_handler(cls, _handle)
     for cls in DATABASE_UNAVAILABLE:
         app.add_exception_handler(cls, _database_unavailable)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
