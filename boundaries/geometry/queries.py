@@ -31,11 +31,16 @@ async def latest_geometry(conn: asyncpg.Connection, code: str) -> asyncpg.Record
     """Return the latest-starting geometry version of ``code``, locked for update."""
     return await conn.fetchrow(
         """
-        SELECT id, valid_from, valid_to FROM division_geometries
+        SELECT id, valid_from, valid_to, kind FROM division_geometries
         WHERE code = $1 ORDER BY valid_from DESC LIMIT 1 FOR UPDATE
         """,
         code,
     )
+
+
+async def drop_geometry(conn: asyncpg.Connection, geometry_id: int) -> None:
+    """Delete one geometry version (an approximate one a surveyed upload replaces from its start)."""
+    await conn.execute("DELETE FROM division_geometries WHERE id = $1", geometry_id)
 
 
 async def close_geometry(conn: asyncpg.Connection, code: str, at: date) -> int:

@@ -168,11 +168,14 @@ async def check_adjustment(conn: asyncpg.Connection, index: LineageIndex, code: 
     if node is None:
         raise InvalidInput("effective", f"division {code} was not in use on {effective}")
     latest = await q.latest_geometry(conn, code)
-    if latest is not None and effective <= latest["valid_from"]:
+    # An approximate boundary (the exact area was unknown) may be replaced from its own start.
+    replaces = latest is not None and latest["kind"] == "approximate" and effective == latest["valid_from"]
+    if latest is not None and effective <= latest["valid_from"] and not replaces:
         raise InvalidInput(
             "effective",
             f"effective {effective} must be after the start of the current boundary "
-            f"of {code} ({latest['valid_from']})",
+            f"of {code} ({latest['valid_from']})"
+            + (", or on it, as that boundary is approximate" if latest["kind"] == "approximate" else ""),
         )
     return node
 
@@ -184,7 +187,11 @@ async def apply_adjustment(conn: asyncpg.Connection, index: LineageIndex, propos
     """
     code, effective = proposal["code"], proposal["effective"]
     node = await check_adjustment(conn, index, code, effective)
-    await q.close_geometry(conn, code, effective)
+    latest = await q.latest_geometry(conn, code)
+    if latest is not None and latest["kind"] == "approximate" and latest["valid_from"] == effective:
+        await q.drop_geometry(conn, latest["id"])
+    else:
+        await q.close_geometry(conn, code, effective)
     row = {
         "version_id": node.id,
         "code": code,

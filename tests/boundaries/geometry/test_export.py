@@ -46,6 +46,18 @@ async def test_each_format_holds_the_snapshot_with_provenance(reverse_client, fm
         assert info.returncode == 0 and "Feature Count: " in info.stdout, info.stderr
 
 
+async def test_the_export_flags_approximate_boundaries(reverse_client, tmp_path):
+    r = await reverse_client.get(
+        "/v1/divisions/export", params={"at": "2024-12-31", "level": "prefecture", "parent": "410000",
+                                        "format": "geojson"}  # fmt: skip
+    )
+    path = tmp_path / "henan.geojson"
+    path.write_bytes(r.content)
+    frame = gpd.read_file(path, engine="pyogrio").set_index("code")
+    assert frame.loc["410100", "provenance"] == "approximate" and frame.loc["410100"].geometry is not None
+    assert frame.loc["410300", "provenance"] in ("surveyed", "derived")
+
+
 async def test_a_bad_format_names_the_field(client):
     r = await client.get("/v1/divisions/export", params={"format": "kml"})
     assert r.status_code == 422 and r.json()["field"] == "format"

@@ -127,6 +127,26 @@ async def test_an_adjustment_may_be_sent_in_gcj02(api, as_user):
     assert "converted to WGS 84" in r.json()["properties"]["method"]
 
 
+async def test_an_approximate_boundary_is_served_flagged_and_can_be_replaced_from_its_start(api, as_user):
+    # 郑州市's area after the 2022-05-31 transfer from 开封市 is not known exactly.
+    r = await api.get("/v1/divisions/410100/boundary", params={"at": "2024-12-31"})
+    props = r.json()["properties"]
+    assert r.status_code == 200 and props["kind"] == "approximate" and props["valid_from"] == "2022-05-31"
+    assert "410200 开封市" in props["reason"] and "before the change of 2022-05-31" in props["method"]
+    early = upload_body(shapely.box(113.0, 34.2, 114.2, 35.0), effective="2022-05-30")  # synthetic
+    refused = await api.post("/v1/divisions/410100/boundary", json=early, headers=as_user("alice"))
+    assert refused.status_code == 422 and "approximate" in refused.json()["detail"]
+    await adjust(
+        api, as_user, "410100", upload_body(shapely.box(113.0, 34.2, 114.2, 35.0), effective="2022-05-31")
+    )
+    now = (await api.get("/v1/divisions/410100/boundary", params={"at": "2024-12-31"})).json()["properties"]
+    assert (now["kind"], now["source"], now["valid_from"]) == ("surveyed", "upload", "2022-05-31")
+    before = (await api.get("/v1/divisions/410100/boundary", params={"at": "2021-12-31"})).json()[
+        "properties"
+    ]
+    assert before["kind"] == "surveyed" and before["valid_to"] == "2022-05-31"
+
+
 async def test_a_division_without_geometry_can_be_given_one(api, as_user):
     box = shapely.box(79.0, 36.5, 79.5, 37.0)  # synthetic
     await adjust(api, as_user, "653228", upload_body(box, effective="2024-12-28"))
