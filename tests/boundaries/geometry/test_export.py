@@ -48,8 +48,13 @@ async def test_each_format_holds_the_snapshot_with_provenance(reverse_client, fm
 
 async def test_the_export_flags_approximate_boundaries(reverse_client, tmp_path):
     r = await reverse_client.get(
-        "/v1/divisions/export", params={"at": "2024-12-31", "level": "prefecture", "parent": "410000",
-                                        "format": "geojson"}  # fmt: skip
+        "/v1/divisions/export",
+        params={
+            "at": "2024-12-31",
+            "level": "prefecture",
+            "parent": "410000",
+            "format": "geojson",
+        },
     )
     path = tmp_path / "henan.geojson"
     path.write_bytes(r.content)
