@@ -145,7 +145,10 @@ class SearchHit(BaseModel):
     code: str | None
     division_code: str
     division_path: str
-    match: Literal["exact", "prefix", "contains", "similar"]
+    match: Literal["exact", "prefix", "contains", "other_name", "other_suffix", "similar"] = Field(
+        description="How the name matched: exactly, as a prefix, as a substring, by a former name or "
+        "alias, with another administrative suffix (岳麓县 → 岳麓区), or by sound or a typo"
+    )
 
 
 class SearchResults(BaseModel):

@@ -21,7 +21,10 @@ from placenames.validation import check_division
 
 QUERY_MAX = 100
 FALLBACK_TIMEOUT_MS = 250
-MATCHES = ("exact", "prefix", "contains", "other_name", "similar")
+MATCHES = ("exact", "prefix", "contains", "other_name", "other_suffix", "similar")
+# Administrative suffixes a name is remembered with wrongly (most urban 区 were once 县), longest first.
+SUFFIXES = ("自治县", "自治州", "自治旗", "新区", "地区", "街道", "林区", "特区", "县", "区", "市", "旗",
+            "镇", "乡", "盟", "州")  # fmt: skip
 _KEY = re.compile(r"[^a-z0-9]")
 
 
@@ -88,11 +91,22 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def other_suffixes(name: str) -> list[str]:
+    """Return the name with each other administrative suffix (岳麓县 → 岳麓区, 岳麓市, 岳麓 …)."""
+    stem = name
+    for suffix in SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            stem = name[: -len(suffix)]
+            break
+    return [alt for alt in dict.fromkeys([stem, *(stem + s for s in SUFFIXES)]) if alt != name]
+
+
 def _values(query: Query, limit: int, seen: list[int]) -> dict:
     """Return every value a search statement may bind."""
     name, key, division = query.names[0], query.key, query.division
     return {
         "names": list(query.names),
+        "suffixed": other_suffixes(name),
         "name": name,
         "name_hi": _successor(name),
         "grams": _grams(name),

@@ -51,7 +51,7 @@ _RANKED = """
     FROM (SELECT id, min(tier) AS tier, max(score) AS score FROM found GROUP BY id) b
     JOIN placenames p ON p.id = b.id
     WHERE NOT p.id = ANY($seen::bigint[])
-    ORDER BY b.tier, CASE WHEN b.tier = 4 THEN -b.score END, p.level_rank, b.score DESC, length(p.name),
+    ORDER BY b.tier, CASE WHEN b.tier = 5 THEN -b.score END, p.level_rank, b.score DESC, length(p.name),
              p.pinyin_key, p.id
     LIMIT $lim
 """
@@ -118,20 +118,24 @@ def main_branches(chinese: bool, key: str, suggest: bool) -> list[str]:
 
 
 def fallback_branches(chinese: bool, key: str, suggest: bool) -> tuple[list[str], bool]:
-    """Similar (4) branches, run only when the others found too few; and whether they use pg_trgm."""
+    """Other-suffix (4) and similar (5) branches, run only when the others found too few; and
+    whether they use pg_trgm."""
     if suggest or not key:
         return [], False
-    if chinese:  # homophones: 岳鹿 → yuelu
-        return [_level(4, "p.pinyin_key ~>=~ $key AND p.pinyin_key ~<~ $key_hi", "p.pinyin_key")], False
+    if chinese:  # another suffix: 岳麓县 → 岳麓区; homophones: 岳鹿 → yuelu
+        return [
+            _level(4, "p.name = ANY($suffixed::text[])", "p.name"),
+            _level(5, "p.pinyin_key ~>=~ $key AND p.pinyin_key ~<~ $key_hi", "p.pinyin_key"),
+        ], False
     if len(key) < 4:
         return [], False
     order = f"{_SIMILARITY} DESC, p.id"
     if len(key) <= TYPO_TRIGRAM_MAX:
-        return _split(4, "$key <% p.pinyin_key", order, _SIMILARITY, high=order), True
+        return _split(5, "$key <% p.pinyin_key", order, _SIMILARITY, high=order), True
     # A long key shares its trigrams with every name that has the same generic words (…cunmin
     # weiyuanhui): look among names sharing its first half instead (one typo in the second half).
     half = "p.pinyin_key ~>=~ $key_half AND p.pinyin_key ~<~ $key_half_hi AND $key % p.pinyin_key"
-    return [_level(4, half, "p.pinyin_key", "similarity($key, p.pinyin_key)")], False
+    return [_level(5, half, "p.pinyin_key", "similarity($key, p.pinyin_key)")], False
 
 
 def ranked(branches: list[str]) -> str:

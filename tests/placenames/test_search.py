@@ -52,6 +52,29 @@ async def test_a_typo_is_forgiven_after_the_real_matches(client):
     assert results[0]["name"] == "湘潭市" and results[0]["match"] == "similar"
 
 
+@pytest.mark.parametrize(
+    ("q", "want"),
+    [
+        ("岳麓县", "岳麓区"),
+        ("海淀县", "海淀区"),
+        ("浦东县", "浦东新区"),
+        ("长沙区", "长沙市"),
+        ("湘潭区", "湘潭市"),
+    ],
+)
+async def test_a_name_typed_with_the_wrong_suffix_is_found_and_says_so(client, q, want):
+    results = await search(client, q, limit=5)
+    hit = next((r for r in results if r["name"] == want), None)
+    assert hit is not None, names(results)
+    assert hit["match"] == "other_suffix"
+
+
+async def test_other_suffixes_rank_after_exact_and_prefix_matches(client):
+    results = await search(client, "长沙县", limit=5)
+    assert results[0]["name"] == "长沙县" and results[0]["match"] == "exact"
+    assert "other_suffix" not in [r["match"] for r in results]  # only when nothing starts with it
+
+
 async def test_retired_names_are_not_offered(client):
     assert "崇文区" not in names(await search(client, "崇文"))
 
