@@ -149,6 +149,12 @@ class SearchHit(BaseModel):
         description="How the name matched: exactly, as a prefix, as a substring, by a former name or "
         "alias, with another administrative suffix (岳麓县 → 岳麓区), or by sound or a typo"
     )
+    location: list[float] | None = Field(
+        None, description="[lon, lat] (WGS 84): the record's point, or its division's label point"
+    )
+    bbox: list[float] | None = Field(
+        None, description="[west, south, east, north] of the record's geometry or its division's boundary"
+    )
 
 
 class SearchResults(BaseModel):

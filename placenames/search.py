@@ -147,4 +147,17 @@ async def search(conn: asyncpg.Connection, query: Query, suggest: bool = False) 
                 rows += await conn.fetch(statement, *args)
     except asyncpg.QueryCanceledError:
         pass  # the fallback ran out of time: the main matches stand
-    return [{**{k: v for k, v in dict(r).items() if k != "tier"}, "match": MATCHES[r["tier"]]} for r in rows]
+    return [_hit(r) for r in rows]
+
+
+_PLACE = ("tier", "lon", "lat", "west", "south", "east", "north")
+
+
+def _hit(row: asyncpg.Record) -> dict:
+    """A search hit: the record, how it matched, and where it is when known (point and bbox)."""
+    hit = {k: v for k, v in dict(row).items() if k not in _PLACE}
+    hit["match"] = MATCHES[row["tier"]]
+    if row["lon"] is not None:
+        hit["location"] = [round(row["lon"], 6), round(row["lat"], 6)]
+        hit["bbox"] = [round(row[k], 6) for k in ("west", "south", "east", "north")]
+    return hit

@@ -47,13 +47,27 @@ _WORD = (
 _RANKED = """
     WITH found AS ({branches})
     SELECT p.id, p.published_version AS version, p.name, p.pinyin, p.category, p.level, p.code,
-           p.division_code, array_to_string(p.division_path, ' ') AS division_path, b.tier
+           p.division_code, array_to_string(p.division_path, ' ') AS division_path, b.tier,
+           ST_X(loc.point) AS lon, ST_Y(loc.point) AS lat, ST_XMin(loc.box) AS west,
+           ST_YMin(loc.box) AS south, ST_XMax(loc.box) AS east, ST_YMax(loc.box) AS north
     FROM (SELECT id, min(tier) AS tier, max(score) AS score FROM found GROUP BY id) b
     JOIN placenames p ON p.id = b.id
+    LEFT JOIN LATERAL ({located}) loc ON true
     WHERE NOT p.id = ANY($seen::bigint[])
     ORDER BY b.tier, CASE WHEN b.tier = 5 THEN -b.score END, p.level_rank, b.score DESC, length(p.name),
              p.pinyin_key, p.id
     LIMIT $lim
+"""
+# Where a hit is: its own geometry, else (a division's name) the label point and extent of the
+# division's boundary in force today, so a client can zoom without fetching the boundary.
+_LOCATED = """
+    SELECT ST_PointOnSurface(p.geom) AS point, p.geom::box2d AS box WHERE p.geom IS NOT NULL
+    UNION ALL
+    (SELECT coalesce(ST_Transform(l.geom, 4326), ST_PointOnSurface(g.geom)), g.geom::box2d
+     FROM division_geometries g LEFT JOIN division_label_points l ON l.geometry_id = g.id
+     WHERE p.geom IS NULL AND p.code IS NOT NULL AND g.code = p.code AND g.valid @> CURRENT_DATE
+     LIMIT 1)
+    LIMIT 1
 """
 TYPO_TRIGRAM_MAX = 12
 _NAME_CONTAINS = "p.grams @> $grams::text[] AND (p.name LIKE $like OR p.other_names LIKE $like)"
@@ -140,7 +154,7 @@ def fallback_branches(chinese: bool, key: str, suggest: bool) -> tuple[list[str]
 
 def ranked(branches: list[str]) -> str:
     """Combine branches into the ranked statement."""
-    return _RANKED.format(branches=" UNION ALL ".join(f"({b})" for b in branches))
+    return _RANKED.format(branches=" UNION ALL ".join(f"({b})" for b in branches), located=_LOCATED)
 
 
 def bind(statement: str, values: dict) -> tuple[str, list]:

@@ -128,3 +128,12 @@ async def test_public_endpoints_are_rate_limited_per_client(conn, seeded, db_set
     other = httpx.ASGITransport(app=app, client=("203.0.113.8", 5000))
     async with httpx.AsyncClient(transport=other, base_url="http://test") as http:
         assert (await http.get("/v1/placenames/suggest", params={"q": "长沙"})).status_code == 200
+
+
+async def test_a_division_hit_carries_its_point_and_extent(client, boundaries_loaded):
+    (hit,) = [r for r in await search(client, "岳麓区", limit=3) if r["code"] == "430104"]
+    west, south, east, north = hit["bbox"]
+    lon, lat = hit["location"]
+    assert 112.5 < west < lon < east < 113.2 and 27.8 < south < lat < north < 28.6
+    changsha = {r["name"]: r for r in await search(client, "长沙", limit=2)}
+    assert changsha["长沙市"]["bbox"][0] < changsha["长沙县"]["bbox"][0]  # the city reaches further west

@@ -143,6 +143,10 @@
   }
 
   async function flyToResult(item) {
+    if (item.bbox && item.bbox[0] !== item.bbox[2]) {  // a division: frame it without fetching it
+      map.fitBounds([[item.bbox[0], item.bbox[1]], [item.bbox[2], item.bbox[3]]], { padding: 40, maxZoom: 11 });
+      return;
+    }
     const geometry = item.geometry || (item.location && { type: "Point", coordinates: item.location });
     if (geometry && geometry.type === "Point") {
       map.flyTo({ center: geometry.coordinates, zoom: 11 });
