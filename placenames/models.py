@@ -145,9 +145,12 @@ class SearchHit(BaseModel):
     code: str | None
     division_code: str
     division_path: str
-    match: Literal["exact", "prefix", "contains", "other_name", "other_suffix", "similar"] = Field(
-        description="How the name matched: exactly, as a prefix, as a substring, by a former name or "
-        "alias, with another administrative suffix (岳麓县 → 岳麓区), or by sound or a typo"
+    match: Literal["exact", "prefix", "contains", "other_name", "other_suffix", "fuzzy_pinyin", "similar"] = (
+        Field(
+            description="How the name matched: exactly, as a prefix, as a substring, by a former name or "
+            "alias, with another administrative suffix (岳麓县 → 岳麓区), with sounds people confuse in "
+            "pinyin (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing), or by sound or a typo"
+        )
     )
     location: list[float] | None = Field(
         None, description="[lon, lat] (WGS 84): the record's point, or its division's label point"

@@ -21,7 +21,7 @@ from placenames.validation import check_division
 
 QUERY_MAX = 100
 FALLBACK_TIMEOUT_MS = 250
-MATCHES = ("exact", "prefix", "contains", "other_name", "other_suffix", "similar")
+MATCHES = ("exact", "prefix", "contains", "other_name", "other_suffix", "fuzzy_pinyin", "similar")
 # Administrative suffixes a name is remembered with wrongly (most urban 区 were once 县), longest first.
 SUFFIXES = ("自治县", "自治州", "自治旗", "新区", "地区", "街道", "林区", "特区", "县", "区", "市", "旗",
             "镇", "乡", "盟", "州")  # fmt: skip
@@ -91,6 +91,11 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def fuzzy_key(key: str) -> str:
+    """Fold the sounds people confuse (zh/z, ch/c, sh/s, ng/n, l/n), as SQL's placename_fuzzy does."""
+    return key.replace("zh", "z").replace("ch", "c").replace("sh", "s").replace("ng", "n").replace("l", "n")
+
+
 def other_suffixes(name: str) -> list[str]:
     """Return the name with each other administrative suffix (岳麓县 → 岳麓区, 岳麓市, 岳麓 …)."""
     stem = name
@@ -114,6 +119,8 @@ def _values(query: Query, limit: int, seen: list[int]) -> dict:
         "key": key,
         "key_hi": _successor(key) if key else "",
         "key_like": f"%{_like(key)}%",
+        "fuzzy": fuzzy_key(key),
+        "fuzzy_hi": _successor(fuzzy_key(key)) if key else "",
         "key_word": f"{_like(key)} %",
         "key_half": key[: len(key) // 2],
         "key_half_hi": _successor(key[: len(key) // 2]) if len(key) > 1 else "",

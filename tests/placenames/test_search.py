@@ -137,3 +137,19 @@ async def test_a_division_hit_carries_its_point_and_extent(client, boundaries_lo
     assert 112.5 < west < lon < east < 113.2 and 27.8 < south < lat < north < 28.6
     changsha = {r["name"]: r for r in await search(client, "长沙", limit=2)}
     assert changsha["长沙市"]["bbox"][0] < changsha["长沙县"]["bbox"][0]  # the city reaches further west
+
+
+@pytest.mark.parametrize(
+    ("q", "want"), [("cangsa", "长沙市"), ("chansha", "长沙市"), ("yuenu", "岳麓区"), ("hunang", "湖南省")]
+)
+async def test_pinyin_with_confused_sounds_is_forgiven(client, q, want):
+    results = await search(client, q, limit=5)
+    hit = next((r for r in results if r["name"] == want), None)
+    assert hit is not None and hit["match"] == "fuzzy_pinyin", names(results)
+
+
+async def test_the_fuzzy_fold_is_the_same_in_python_and_sql(conn):
+    from placenames.search import fuzzy_key
+
+    for key in ("zhangshaxian", "changlingjiedao", "shilong", "xiangtan", "lvliang"):
+        assert await conn.fetchval("SELECT placename_fuzzy($1)", key) == fuzzy_key(key)
