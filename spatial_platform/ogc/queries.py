@@ -113,7 +113,7 @@ async def _page(
 
 
 def _match(where: list[str], args: list, filters: dict[str, str], columns: dict[str, str]) -> None:
-    """Add an equality condition per given filter."""
+    """Add an equality condition per given filter (``None`` or empty: no condition)."""
     for name, column in columns.items():
         if filters.get(name):
             args.append(filters[name])
@@ -141,10 +141,8 @@ async def facilities(
     """Return one page of facilities open during ``period`` and how many match in all."""
     args: list = [period.start, period.end]
     where = [f"f.open_period && {_RANGE}"]
-    _match(where, args, filters, {"name": "f.name", "kind": "f.kind", "county_code": "f.county_code"})
-    if ident is not None:
-        args.append(ident)
-        where.append(f"f.id = ${len(args)}")
+    columns = {"name": "f.name", "kind": "f.kind", "county_code": "f.county_code", "id": "f.id"}
+    _match(where, args, {**filters, "id": ident}, columns)
     _in_box(where, args, bbox, "f.geom")
     select = f"""f.id, f.external_id, f.name, f.kind, f.beds, f.capacity, f.operator, f.opened, f.closed,
                f.province_code, f.prefecture_code, f.county_code, f.source, f.synthetic,
@@ -169,10 +167,8 @@ async def placenames(
     """
     args: list = [period.start, period.end]
     where = ["v.status = 'published'", f"daterange(v.created_at::date, n.until) && {_RANGE}"]
-    _match(where, args, filters, {"name": "v.name", "category": "v.category", "code": "v.code"})
-    if ident is not None:
-        args.append(ident)
-        where.append(f"v.record_id = ${len(args)}")
+    columns = {"name": "v.name", "category": "v.category", "code": "v.code", "id": "v.record_id"}
+    _match(where, args, {**filters, "id": ident}, columns)
     _in_box(where, args, bbox, "v.geom")
     select = f"""v.record_id AS id, v.version, v.name, v.pinyin, v.category, v.level, v.code,
                v.division_code, v.created_at::date AS valid_from, n.until AS valid_to,
@@ -206,10 +202,8 @@ async def population(
         if period.instant
         else f"daterange(make_date(c.year, 1, 1), make_date(c.year + 1, 1, 1)) && {_RANGE}"
     ]
-    _match(where, args, filters, {"code": "c.code", "year": "c.year::text"})
-    if ident is not None:
-        args.append(ident)
-        where.append(f"c.code || '-' || c.year = ${len(args)}")
+    columns = {"code": "c.code", "year": "c.year::text", "id": "c.code || '-' || c.year"}
+    _match(where, args, {**filters, "id": ident}, columns)
     _in_box(where, args, bbox, "g.geom")
     select = f"""c.code || '-' || c.year AS id, c.code, v.name, c.year, c.total, c.aged_60, c.aged_65,
                c.aged_80, round(c.aged_60::numeric / nullif(c.total, 0), 4)::float8 AS share_60,
