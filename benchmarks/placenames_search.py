@@ -52,10 +52,10 @@ def _typo(key: str, rng: random.Random) -> str:
     return key[:i] + rng.choice([c for c in "aeiounghz" if c != key[i]]) + key[i + 1 :]
 
 
-async def make_queries(pool, n: int) -> tuple[list[str], list[str]]:
+async def make_queries(conn, n: int) -> tuple[list[str], list[str]]:
     """Return (search queries, suggest queries) drawn from random published records."""
-    await pool.execute("SELECT setseed(0.42)")
-    rows = await pool.fetch(
+    await conn.execute("SELECT setseed(0.42)")
+    rows = await conn.fetch(
         """SELECT name, pinyin, syllables FROM placenames TABLESAMPLE BERNOULLI (2) REPEATABLE (7)
            WHERE public_status = 'published' LIMIT $1""",
         n,
@@ -97,8 +97,9 @@ async def in_process(args) -> tuple[float, float, float, int]:
     app = create_app(Settings.from_env(placenames=PlacenamesSettings(rate_limit_enabled=False)))
     async with app.router.lifespan_context(app):
         pool = app.state.pool
-        records = await pool.fetchval("SELECT count(*) FROM placenames WHERE public_status = 'published'")
-        search, suggest = await make_queries(pool, args.queries // 7 + 1)
+        async with pool.acquire() as conn:
+            records = await conn.fetchval("SELECT count(*) FROM placenames WHERE public_status = 'published'")
+            search, suggest = await make_queries(conn, args.queries // 7 + 1)
         search, suggest = search[: args.queries], suggest[: args.queries]
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
@@ -173,8 +174,8 @@ async def main(args: argparse.Namespace) -> None:
         f"ratio baseline / search {base_p95 / search_p95:.0f}x"
     )
     app = create_app(Settings.from_env())
-    async with app.router.lifespan_context(app):
-        queries, _ = await make_queries(app.state.pool, args.http_requests // 7 + 1)
+    async with app.router.lifespan_context(app), app.state.pool.acquire() as conn:
+        queries, _ = await make_queries(conn, args.http_requests // 7 + 1)
     qps, done, http_p95 = await over_http(args, queries)
     print(
         f"HTTP, {args.clients} concurrent clients, uvicorn on 127.0.0.1: {done} searches, "
