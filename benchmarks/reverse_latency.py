@@ -41,15 +41,16 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 async def sample_points(pool, n: int) -> np.ndarray:
     """Return n points uniformly inside 400 random county geometries in force at AT."""
-    rows = await pool.fetch(
-        """
-        SELECT ST_AsBinary(g.geom) AS geom FROM division_geometries g
-        JOIN division_versions v ON v.id = g.version_id
-        WHERE v.level = 'county' AND g.valid @> $1::date AND v.valid @> $1::date
-        ORDER BY random() LIMIT 400
-        """,
-        WHEN,
-    )
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            """
+            SELECT ST_AsBinary(g.geom) AS geom FROM division_geometries g
+            JOIN division_versions v ON v.id = g.version_id
+            WHERE v.level = 'county' AND g.valid @> $1::date AND v.valid @> $1::date
+            ORDER BY random() LIMIT 400
+            """,
+            WHEN,
+        )
     geoms = shapely.from_wkb([r["geom"] for r in rows])
     rng = np.random.default_rng(3)
     out = []
@@ -86,7 +87,8 @@ async def main(args: argparse.Namespace) -> None:
             base, base_codes = [], []
             for lon, lat in points:
                 t = time.perf_counter()
-                base_codes.append(await pool.fetchval(BASELINE_SQL, float(lon), float(lat), WHEN))
+                async with pool.acquire() as conn:  # a connection from the pool per query, as the API's
+                    base_codes.append(await conn.fetchval(BASELINE_SQL, float(lon), float(lat), WHEN))
                 base.append(time.perf_counter() - t)
     p50, p99 = percentiles(api)
     b50, b99 = percentiles(base)
