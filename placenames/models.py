@@ -93,7 +93,13 @@ class Placename(BaseModel):
     aliases: list[OtherName]
     division_path: list[str]
     published_version: int | None
-    updated_at: datetime
+    head_version: int = Field(description="The record's latest version (drafts included)")
+    syllables: str | None = None
+    action: str = Field(description="What made this version: create, update, submit, approve, …")
+    reason: str | None = None
+    created_at: datetime = Field(description="When this version was made")
+    author: str | None = Field(None, description="Who made it (staff only)")
+    author_role: str | None = None
 
 
 class VersionOut(BaseModel):

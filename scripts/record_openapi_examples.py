@@ -1,16 +1,18 @@
 """Record the OpenAPI examples from a running server loaded with the real data (README's run command).
 
-    .venv/bin/python scripts/record_openapi_examples.py http://127.0.0.1:8000
+    SP_TOKEN=<an admin's token> .venv/bin/python scripts/record_openapi_examples.py http://127.0.0.1:8000
 
 Each operation's example response is a real answer, with long lists cut to their first two
 entries and geometries to their first ring's first points; request bodies are real requests of
-the test suite. Writes ``spatial_platform/openapi_examples.json``, which the app's OpenAPI
+the test suite. Staff reads are recorded with the admin token in ``SP_TOKEN`` (skipped
+without one). Writes ``spatial_platform/openapi_examples.json``, which the app's OpenAPI
 document attaches to the operations; the tests check every example against its schema.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -46,6 +48,30 @@ READS = [
     ("post", "/v1/planning/sites", "/v1/planning/sites", SITES),
     ("get", "/v1/about", "/v1/about", None),
     ("get", "/health", "/health", None),
+    ("get", "/v1/placenames/{record_id}", "/v1/placenames/2471", None),
+    ("get", "/v1/placenames/{record_id}/history", "/v1/placenames/2471/history", None),
+    ("get", "/v1/placenames/{record_id}/versions/{number}", "/v1/placenames/2471/versions/1", None),
+    ("get", "/v1/planning/accessibility", "/v1/planning/accessibility?division=430104&radius=1500", None),
+    ("get", "/tiles/{layer}.json", "/tiles/divisions.json?at=2005", None),
+    ("get", "/ogc", "/ogc", None),
+    ("get", "/ogc/conformance", "/ogc/conformance", None),
+    ("get", "/ogc/collections/{cid}", "/ogc/collections/counties", None),
+    ("get", "/ogc/collections/{cid}/queryables", "/ogc/collections/counties/queryables", None),
+    ("get", "/ogc/collections/{cid}/items", "/ogc/collections/counties/items?parent=430100&limit=2", None),
+    ("get", "/ogc/collections/{cid}/items/{fid}", "/ogc/collections/counties/items/430104", None),
+    (
+        "get",
+        "/ogc/collections/{cid}/items/{fid}/versions",
+        "/ogc/collections/counties/items/430122/versions",
+        None,
+    ),
+]
+STAFF_READS = [
+    ("get", "/v1/division-changes", "/v1/division-changes?limit=2", None),
+    ("get", "/v1/boundary-proposals", "/v1/boundary-proposals", None),
+    ("get", "/v1/subscriptions", "/v1/subscriptions?limit=2", None),
+    ("get", "/v1/placenames/queue", "/v1/placenames/queue?state=submitted&limit=2", None),
+    ("get", "/v1/placenames/{record_id}/audit", "/v1/placenames/2471/audit", None),
 ]
 # Request bodies of writes (as the tests send them); their answers are described by their schemas.
 WRITES = {
@@ -91,9 +117,11 @@ def trim(value):
 def main(base: str) -> None:
     """Call each read, keep its trimmed answer, and write the examples file."""
     examples: dict[str, dict] = {}
+    token = os.environ.get("SP_TOKEN")
+    staff = [(*read, {"Authorization": f"Bearer {token}"}) for read in STAFF_READS] if token else []
     with httpx.Client(base_url=base, timeout=120) as http:
-        for method, path, url, body in READS:
-            r = http.request(method.upper(), url, json=body)
+        for method, path, url, body, *headers in [*READS, *staff]:
+            r = http.request(method.upper(), url, json=body, headers=headers[0] if headers else None)
             if r.status_code != 200:
                 raise SystemExit(f"{method.upper()} {url}: {r.status_code} {r.text[:200]}")
             entry = {"response": trim(r.json()), "request_url": url}

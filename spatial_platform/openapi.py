@@ -149,8 +149,9 @@ def _attach_examples(schema: dict, examples: dict) -> None:
             content = op.setdefault("requestBody", {}).setdefault("content", {})
             content.setdefault("application/json", {})["example"] = example["request"]
         if "response" in example:
-            ok = op["responses"].setdefault("200", {"description": "OK"})
-            ok.setdefault("content", {}).setdefault("application/json", {})["example"] = example["response"]
+            content = op["responses"].setdefault("200", {"description": "OK"}).setdefault("content", {})
+            media = next(iter(content), "application/json")  # GeoJSON where the operation says so
+            content.setdefault(media, {})["example"] = example["response"]
 
 
 def document_errors(app: FastAPI) -> None:
