@@ -21,7 +21,8 @@ from placenames.validation import check_division
 
 QUERY_MAX = 100
 FALLBACK_TIMEOUT_MS = 250
-MATCHES = ("exact", "prefix", "contains", "other_name", "other_suffix", "fuzzy_pinyin", "similar")
+MATCHES = ("exact", "prefix", "contains", "other_name", "other_suffix", "fuzzy_pinyin", "one_character",
+           "similar")  # fmt: skip
 # Administrative suffixes a name is remembered with wrongly (most urban 区 were once 县), longest first.
 SUFFIXES = ("自治县", "自治州", "自治旗", "新区", "地区", "街道", "林区", "特区", "县", "区", "市", "旗",
             "镇", "乡", "盟", "州")  # fmt: skip
@@ -112,6 +113,9 @@ def _values(query: Query, limit: int, seen: list[int]) -> dict:
     return {
         "names": list(query.names),
         "suffixed": other_suffixes(name),
+        "chars": sorted(set(name.replace(" ", ""))),
+        "len_lo": max(len(name) - 1, 2),
+        "len_hi": len(name) + 1,
         "name": name,
         "name_hi": _successor(name),
         "grams": _grams(name),
@@ -135,7 +139,8 @@ def _values(query: Query, limit: int, seen: list[int]) -> dict:
 async def search(conn: asyncpg.Connection, query: Query, suggest: bool = False) -> list[dict]:
     """Return ranked published records matching the query (suggest: exact and prefix only)."""
     main = search_sql.ranked(search_sql.main_branches(query.chinese, query.key, suggest))
-    fallback, trigram = search_sql.fallback_branches(query.chinese, query.key, suggest)
+    length = len(query.names[0].replace(" ", ""))
+    fallback, trigram = search_sql.fallback_branches(query.chinese, query.key, suggest, length)
     rows: list = []
     try:
         async with conn.transaction():

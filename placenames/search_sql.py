@@ -54,7 +54,7 @@ _RANKED = """
     JOIN placenames p ON p.id = b.id
     LEFT JOIN LATERAL ({located}) loc ON true
     WHERE NOT p.id = ANY($seen::bigint[])
-    ORDER BY b.tier, CASE WHEN b.tier = 6 THEN -b.score END, p.level_rank, b.score DESC, length(p.name),
+    ORDER BY b.tier, CASE WHEN b.tier >= 6 THEN -b.score END, p.level_rank, b.score DESC, length(p.name),
              p.pinyin_key, p.id
     LIMIT $lim
 """
@@ -74,6 +74,13 @@ _NAME_CONTAINS = "p.grams @> $grams::text[] AND (p.name LIKE $like OR p.other_na
 _NAME_TIER = "CASE WHEN p.name LIKE $like THEN 2 ELSE 3 END"
 _SIMILARITY = "word_similarity($key, p.pinyin_key)"
 _FUZZY = "placename_fuzzy(p.pinyin_key)"
+# Names of nearly the query's length sharing a character, one edit away (towns and above; 2-4
+# characters, where a typo leaves too few shared pairs for trigrams). Closer sounds rank first.
+_ONE_EDIT = (
+    "p.grams && $chars::text[] AND length(p.name) BETWEEN $len_lo AND $len_hi "
+    "AND levenshtein(p.name, $name) = 1"
+)
+_SIMILAR_SOUND = "similarity($key, p.pinyin_key)"
 
 
 def _level(tier: int, condition: str, column: str, score: str = "0") -> str:
@@ -132,26 +139,35 @@ def main_branches(chinese: bool, key: str, suggest: bool) -> list[str]:
     return branches
 
 
-def fallback_branches(chinese: bool, key: str, suggest: bool) -> tuple[list[str], bool]:
-    """Other-suffix (4), fuzzy-pinyin (5) and similar (6) branches, run only when the others found
-    too few; and whether they use pg_trgm."""
+def fallback_branches(chinese: bool, key: str, suggest: bool, length: int = 0) -> tuple[list[str], bool]:
+    """Other-suffix (4), fuzzy-pinyin (5), one-character (6) and similar (7) branches, run only
+    when the others found too few; and whether they use pg_trgm. ``length``: the name's characters."""
     if suggest or not key:
         return [], False
-    if chinese:  # another suffix: 岳麓县 → 岳麓区; homophones: 岳鹿 → yuelu
-        return [
-            _level(4, "p.name = ANY($suffixed::text[])", "p.name"),
-            _level(6, "p.pinyin_key ~>=~ $key AND p.pinyin_key ~<~ $key_hi", "p.pinyin_key"),
-        ], False
+    if chinese:  # another suffix: 岳麓县 → 岳麓区; one character: 岳麓去 → 岳麓区; homophones: 岳鹿 → yuelu
+        branches = [_level(4, "p.name = ANY($suffixed::text[])", "p.name")]
+        if 2 <= length <= 4:
+            branches.append(
+                _TOWNS_UP.format(
+                    tier=6,
+                    condition=_ONE_EDIT,
+                    score=_SIMILAR_SOUND,
+                    filters=FILTERS,
+                    order="score DESC, p.level_rank, length(p.name)",
+                )
+            )
+        branches.append(_level(7, "p.pinyin_key ~>=~ $key AND p.pinyin_key ~<~ $key_hi", "p.pinyin_key"))
+        return branches, False
     fuzzy = _level(5, f"{_FUZZY} ~>=~ $fuzzy AND {_FUZZY} ~<~ $fuzzy_hi", _FUZZY)
     if len(key) < 4:
         return ([fuzzy] if len(key) == 3 else []), False
     order = f"{_SIMILARITY} DESC, p.id"
     if len(key) <= TYPO_TRIGRAM_MAX:
-        return [fuzzy, *_split(6, "$key <% p.pinyin_key", order, _SIMILARITY, high=order)], True
+        return [fuzzy, *_split(7, "$key <% p.pinyin_key", order, _SIMILARITY, high=order)], True
     # A long key shares its trigrams with every name that has the same generic words (…cunmin
     # weiyuanhui): look among names sharing its first half instead (one typo in the second half).
     half = "p.pinyin_key ~>=~ $key_half AND p.pinyin_key ~<~ $key_half_hi AND $key % p.pinyin_key"
-    return [fuzzy, _level(6, half, "p.pinyin_key", "similarity($key, p.pinyin_key)")], False
+    return [fuzzy, _level(7, half, "p.pinyin_key", "similarity($key, p.pinyin_key)")], False
 
 
 def ranked(branches: list[str]) -> str:

@@ -153,3 +153,20 @@ async def test_the_fuzzy_fold_is_the_same_in_python_and_sql(conn):
 
     for key in ("zhangshaxian", "changlingjiedao", "shilong", "xiangtan", "lvliang"):
         assert await conn.fetchval("SELECT placename_fuzzy($1)", key) == fuzzy_key(key)
+
+
+@pytest.mark.parametrize(
+    ("q", "want"),
+    [
+        ("岳麓去", "岳麓区"),
+        ("湘潭币", "湘潭市"),
+        ("浏阳", "浏阳市"),
+        ("长沙沙县", "长沙县"),
+        ("宁想市", "宁乡市"),
+    ],
+)
+async def test_one_wrong_missing_or_extra_character_is_forgiven(client, q, want):
+    results = await search(client, q, limit=10)
+    hit = next((r for r in results if r["name"] == want), None)
+    assert hit is not None, names(results)
+    assert hit["match"] in ("prefix", "one_character"), hit
