@@ -59,6 +59,11 @@ _EXPORTS = {
     "geocode_on_cluster": "boundaries.reverse.cluster",
     "OUTPUT_COLUMNS": "boundaries.reverse.file_io",
     "BadRow": "boundaries.reverse.file_io",
+    # forward geocoding: addresses to divisions at a date
+    "AddressGeocoder": "boundaries.geocode.service",
+    "AddressItem": "boundaries.geocode.service",
+    "GeocodeRouter": "boundaries.geocode.routes",
+    "geocode_addresses_file": "boundaries.geocode.files",
     # user files: the one reader stack
     "FileError": "boundaries.io.common",
     "TooLarge": "boundaries.io.common",

@@ -12,12 +12,14 @@ from fastapi import FastAPI, Request
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from boundaries import (
+    AddressGeocoder,
     AuditRouter,
     BoundaryRouter,
     ChangeRouter,
     DeliveryWorker,
     DivisionRouter,
     FeedRouter,
+    GeocodeRouter,
     IndexCache,
     ReverseGeocoder,
     ReverseRouter,
@@ -71,6 +73,11 @@ def get_pool(request: Request) -> asyncpg.Pool:
 async def get_geocoder(request: Request) -> ReverseGeocoder:
     """Return the app's reverse geocoder (tests may put a shared one on ``app.state``)."""
     return request.app.state.reverse_geocoder
+
+
+async def get_address_geocoder(request: Request) -> AddressGeocoder:
+    """Return the app's forward geocoder (its index is built on first use)."""
+    return request.app.state.address_geocoder
 
 
 async def sync_division_names(conn: asyncpg.Connection):
@@ -154,6 +161,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(names.router())
     app.state.reverse_geocoder = ReverseGeocoder(rev.cells_per_degree, rev.max_vertices, rev.cache_size)
     app.include_router(ReverseRouter(get_connection, get_geocoder, authorize, rev).router())
+    app.state.address_geocoder = AddressGeocoder(app.state.index_cache, settings.geocode.village_towns)
+    app.include_router(
+        GeocodeRouter(get_connection, get_address_geocoder, authorize, settings.geocode).router()
+    )
     app.include_router(CivilAffairsRouter(get_connection, get_geocoder, authorize, api).router())
     app.include_router(PopulationRouter(get_connection, authorize, api).router())
     app.include_router(PlanningRouter(get_connection, authorize, settings.planning).router())

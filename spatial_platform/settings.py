@@ -172,6 +172,15 @@ class ReverseSettings(BaseSettings):
     cache_size: int = 4
 
 
+class GeocodeSettings(BaseSettings):
+    """Forward geocoding: batch limit and how many towns' villages to keep in memory."""
+
+    model_config = SettingsConfigDict(env_prefix="SP_GEOCODE_")
+
+    max_items: int = Field(100_000, gt=0, description="Most addresses in one batch")
+    village_towns: int = Field(5_000, gt=0, description="Towns whose villages are kept in memory")
+
+
 class PlanningSettings(BaseSettings):
     """Care-facility planning: how finely demand is spread and how large a siting problem may be."""
 
@@ -194,6 +203,7 @@ class Settings:
     map: MapSettings = field(default_factory=MapSettings)
     placenames: PlacenamesSettings = field(default_factory=PlacenamesSettings)
     reverse: ReverseSettings = field(default_factory=ReverseSettings)
+    geocode: GeocodeSettings = field(default_factory=GeocodeSettings)
     planning: PlanningSettings = field(default_factory=PlanningSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 

@@ -1,4 +1,4 @@
-"""``spatial-platform geocode IN OUT``: reverse-geocode a CSV, Parquet or GeoPackage file."""
+"""``spatial-platform geocode IN OUT`` (points) and ``geocode-address IN OUT`` (addresses) for files."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ _SHOWN_BAD_ROWS = 100
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``geocode`` to the main CLI."""
+    """Attach ``geocode`` and ``geocode-address`` to the main CLI."""
     app.command("geocode")(geocode_command)
+    app.command("geocode-address")(geocode_address_command)
 
 
 def make_geocoder():
@@ -103,4 +104,56 @@ def geocode_command(
         f"division, {report.bad:,} unreadable"
         + (f" (rows {', '.join(str(b.row) for b in report.bad_rows[:20])}" if report.bad else "")
         + (" …)" if report.bad > 20 else ")" if report.bad else "")
+    )
+
+
+def geocode_address_command(
+    source: Annotated[
+        Path, typer.Argument(help="Input .csv, .parquet or .gpkg", exists=True, dir_okay=False)
+    ],
+    target: Annotated[Path, typer.Argument(help="Output file of the same format (overwritten)")],
+    address_col: Annotated[str, typer.Option(help="Column with the addresses (地址).")] = "address",
+    date_col: Annotated[
+        str | None, typer.Option(help="Column with each address's date (default: --at for all).")
+    ] = None,
+    at: AtOption = None,
+    chunksize: Annotated[int, typer.Option(min=1, help="Rows per batch.")] = 100_000,
+    encoding: EncodingOption = None,
+) -> None:
+    """Add the province, prefecture, county, town and village (code, name) each address lay in on its date."""
+    from boundaries import AddressGeocoder, BoundariesError, IndexCache, geocode_addresses_file
+    from spatial_platform.settings import GeocodeSettings
+
+    dsn = ready_dsn()
+    geocoder = AddressGeocoder(IndexCache(), GeocodeSettings().village_towns)
+    shown = 0
+
+    async def work(conn):
+        nonlocal shown
+        typer.echo("Preparing the names of every division and town …", err=True)
+        await geocoder.index(conn)
+        typer.echo(f"Geocoding {source} ({address_col}" + (f" at {date_col})" if date_col else ")"), err=True)
+        with progress_display("rows") as show:
+
+            def progress(report, bad) -> None:
+                nonlocal shown
+                for row in bad[: max(_SHOWN_BAD_ROWS - shown, 0)]:
+                    typer.secho(f"  unreadable {row}", fg=typer.colors.YELLOW, err=True)
+                shown += len(bad)
+                show(f"geocoded ({report.counts['found']:,} found)", report.rows, None)
+
+            return await geocode_addresses_file(
+                geocoder, conn, source, target, address_col, date_col, at, chunksize, progress, encoding
+            )
+
+    try:
+        report = run_on(dsn, work)
+    except BoundariesError as exc:
+        fail(str(exc))
+    if report.bad > shown:
+        typer.secho(f"  … {report.bad - shown:,} more unreadable rows", fg=typer.colors.YELLOW, err=True)
+    c = report.counts
+    typer.echo(
+        f"Wrote {target}: {report.rows:,} rows, {c['found']:,} found, {c['ambiguous']:,} ambiguous, "
+        f"{c['not_found']:,} with no division name, {report.bad:,} unreadable"
     )

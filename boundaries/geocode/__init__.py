@@ -1,0 +1,1 @@
+"""Forward geocoding: Chinese addresses to the divisions they lay in on a date."""
