@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 import opencc
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
@@ -64,6 +66,22 @@ def _toneless(syllable: str) -> str:
     return to_normal(syllable)
 
 
+READINGS = Path(__file__).with_name("readings.csv")
+"""Place-name readings of polyphonic characters (六安 lu an, 单县 shan xian …), each with its source."""
+
+
+@cache
+def readings() -> dict[str, list[str]]:
+    """Return the checked-in readings: word → its syllables (ü as v)."""
+    with READINGS.open(encoding="utf-8", newline="") as f:
+        return {r["word"]: r["syllables"].replace("ü", "v").split() for r in csv.DictReader(f)}
+
+
+@cache
+def _reading_words() -> re.Pattern:
+    return re.compile("|".join(sorted(map(re.escape, readings()), key=len, reverse=True)))
+
+
 def _items(name: str) -> list[str]:
     """Return one lowercase toneless syllable per character (ü as v); other characters as themselves."""
     # pypinyin's phrase and character dictionaries and its segmenter, used directly: the same data
@@ -73,7 +91,10 @@ def _items(name: str) -> list[str]:
         if not _HAN.match(run):
             out.append(unicodedata.normalize("NFKC", run).lower())  # full-width （Ａ１） → ASCII
             continue
-        for word in mmseg.seg.cut(run):
+        for word in _cut(run):
+            if isinstance(word, list):  # a place-name reading of the list
+                out.extend(word)
+                continue
             phrase = PHRASES_DICT.get(word)
             if phrase is not None and len(phrase) == len(word):
                 out.extend(_toneless(p[0]) for p in phrase)
@@ -82,6 +103,18 @@ def _items(name: str) -> list[str]:
                 value = PINYIN_DICT.get(ord(char))
                 out.append(_toneless(value.split(",")[0]) if value else char)
     return out
+
+
+def _cut(run: str) -> list:
+    """Segment a run of Han characters; a word of the readings list comes as its syllables."""
+    parts: list = []
+    start = 0
+    for found in _reading_words().finditer(run):
+        parts.extend(mmseg.seg.cut(run[start : found.start()]))
+        parts.append(readings()[found[0]])
+        start = found.end()
+    parts.extend(mmseg.seg.cut(run[start:]))
+    return parts
 
 
 def _strip_ethnic(specific: str) -> tuple[str, list[str]]:

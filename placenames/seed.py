@@ -18,7 +18,7 @@ import asyncpg
 
 from placenames import queries
 from placenames.auth import system_actor
-from placenames.pinyin import spell_many
+from placenames.pinyin import readings, spell, spell_many
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while the seed runs."""
@@ -100,6 +100,22 @@ LEFT JOIN seed_paths a ON a.code = s.parent_code
 LEFT JOIN placenames p ON p.seed_key = s.seed_key
 LEFT JOIN placename_versions v ON v.record_id = p.id AND v.version = p.version
 """
+_READ_AGAIN = """
+SELECT DISTINCT s.name, p.pinyin FROM seed_plan s JOIN placenames p ON p.id = s.record_id
+WHERE s.plan = 'same' AND s.name ~ $1
+"""
+
+
+async def _respell(conn: asyncpg.Connection) -> None:
+    """Seeded records whose name holds a word of the readings list and is spelt otherwise change."""
+    pattern = "|".join(readings())
+    stale = [r["name"] for r in await conn.fetch(_READ_AGAIN, pattern) if spell(r["name"])[0] != r["pinyin"]]
+    if stale:
+        await conn.execute(
+            "UPDATE seed_plan SET plan = 'changed' WHERE plan = 'same' AND name = ANY($1::text[])", stale
+        )
+
+
 _VERSION_COLUMNS = "name, pinyin, syllables, category, division_code, parent_code, code, level, former_names"
 _INSERT = f"""
 WITH ins AS (
@@ -241,6 +257,7 @@ async def seed(
         await conn.execute("ANALYZE seed_paths")
         await conn.execute(_PLAN)
         await conn.execute("ANALYZE seed_plan")
+        await _respell(conn)
         progress("plan", 1, 6)
         counts = dict(await conn.fetch("SELECT plan, count(*) FROM seed_plan GROUP BY plan"))
         names = [

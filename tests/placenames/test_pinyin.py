@@ -42,3 +42,22 @@ def test_edited_pinyin_is_split_into_syllables():
 def test_traditional_characters_become_simplified():
     assert to_simplified("嶽麓區") == "岳麓区"
     assert to_simplified("长沙") == "长沙"
+
+
+@pytest.mark.parametrize(
+    ("name", "pinyin"),
+    [
+        ("六安市", "Lu'an Shi"),
+        ("蚌埠市", "Bengbu Shi"),
+        ("单县", "Shanxian"),
+        ("番禺区", "Panyu Qu"),
+        ("洪洞县", "Hongtong Xian"),
+        ("长治市", "Changzhi Shi"),
+        ("六合区", "Luhe Qu"),
+        ("珲春市", "Hunchun Shi"),
+        ("朝阳区", "Chaoyang Qu"),
+    ],
+)
+def test_polyphonic_characters_are_read_as_the_place_name_list_says(name, pinyin):
+    """The checked-in readings (placenames/readings.csv, each with its source) override the dictionary."""
+    assert romanize(name) == pinyin

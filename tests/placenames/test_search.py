@@ -170,3 +170,11 @@ async def test_one_wrong_missing_or_extra_character_is_forgiven(client, q, want)
     hit = next((r for r in results if r["name"] == want), None)
     assert hit is not None, names(results)
     assert hit["match"] in ("prefix", "one_character"), hit
+
+
+async def test_a_place_name_reading_finds_the_division_and_the_seed_applies_it(client):
+    """单县 is Shan Xian and 洪洞县 Hongtong Xian: the seeded records carry the list's readings."""
+    for q, name in (("shanxian", "单县"), ("hongtong", "洪洞县"), ("changzhi", "长治市")):
+        hits = await search(client, q)
+        top = next(h for h in hits if h["name"] == name)
+        assert top["pinyin"] in ("Shanxian", "Hongtong Xian", "Changzhi Shi")
