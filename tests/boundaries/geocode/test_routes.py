@@ -113,3 +113,18 @@ async def test_a_csv_batch_names_a_bad_line_and_refuses_a_missing_column(client)
         "/v1/geocode", content=b'address\n"unterminated', headers={"content-type": "text/csv"}
     )
     assert cut.status_code == 422
+
+
+async def test_a_batch_over_the_limit_is_refused_whole(conn, db_settings, geocoder):
+    from spatial_platform.app import create_app
+    from spatial_platform.settings import GeocodeSettings, Settings
+    from tests.http import app_client
+
+    app = create_app(Settings.from_env(database=db_settings, geocode=GeocodeSettings(max_items=2)))
+    app.state.address_geocoder = geocoder
+    async with app_client(app, conn) as client:
+        response = await client.post("/v1/geocode", json={"items": ["长沙县", "岳麓区", "望城区"]})
+        assert response.status_code == 413 and "at most 2" in response.text
+        csv_body = "address\n长沙县\n岳麓区\n望城区\n".encode()
+        response = await client.post("/v1/geocode", content=csv_body, headers={"content-type": "text/csv"})
+        assert response.status_code == 413
