@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from boundaries.audit.service import MAX_ROWS, AuditResult, AuditRows
-from boundaries.errors import BatchTooLarge, InvalidInput
 from boundaries.io import text as text_io
+from boundaries.io.uploads import csv_body
 
 OUTPUT_COLUMNS = ("status", "official_name", "note", "successors")
 _RISKY = re.compile(f"(?:^|\x00){text_io.FORMULA_PATTERN.removeprefix('^')}")
@@ -35,14 +35,7 @@ def read_audit_csv(
     A file cut off, with an unterminated quote or a row of the wrong width is refused as a whole
     (InvalidInput on ``body`` naming the line); more than ``max_rows`` rows is BatchTooLarge.
     """
-    try:
-        table = text_io.read_csv_bytes(data, max_rows, encoding)
-    except text_io.TooManyRows:
-        raise BatchTooLarge(f"more than {max_rows} CSV rows sent; at most {max_rows} per audit") from None
-    except text_io.TextFileError as exc:
-        error = InvalidInput("body", f"CSV body: {exc}")
-        error.body = {"line": exc.line} if exc.line else None
-        raise error from None
+    table = csv_body(data, max_rows, "audit", encoding)
     return AuditRows.from_table(table.header, table.rows, code_col, name_col, date_col)
 
 

@@ -8,7 +8,7 @@ import asyncpg
 
 from boundaries.errors import BatchTooLarge, DivisionNotFound, InvalidInput
 from boundaries.geocode.service import AddressGeocoder, AddressItem
-from boundaries.io import text as text_io
+from boundaries.io.uploads import csv_body
 from boundaries.routes import json_object
 
 STATUSES = ("found", "ambiguous", "not_found", "invalid")
@@ -44,14 +44,7 @@ def parse_csv(
     UTF-8 (with or without BOM) or GB18030/GBK; a cut-off body, an unterminated quote or a row
     with the wrong number of fields is refused as a whole, naming the line.
     """
-    try:
-        table = text_io.parse_csv(text_io.decode(body), max_items)
-    except text_io.TooManyRows:
-        raise BatchTooLarge(f"more than {max_items} CSV rows sent; at most {max_items} per request") from None
-    except text_io.TextFileError as exc:
-        error = InvalidInput("body", f"CSV body: {exc}")
-        error.body = {"line": exc.line} if exc.line else None
-        raise error from None
+    table = csv_body(body, max_items)
     names = [h.strip().lower() for h in table.header]
     if address_col.lower() not in names:
         raise InvalidInput(

@@ -13,7 +13,7 @@ import orjson
 
 from boundaries import crs as crs_
 from boundaries.errors import BatchTooLarge, InvalidInput, PointNotInDivision
-from boundaries.io import text as text_io
+from boundaries.io.uploads import csv_body
 from boundaries.reverse.service import ReverseGeocoder
 
 _RANGE = {"lon": 180.0, "lat": 90.0}
@@ -113,16 +113,7 @@ def parse_csv(body: bytes | str, max_points: int, lon_col: str = "lon", lat_col:
     line without a line break), has an unterminated quote or a row with the wrong number of fields
     is refused as a whole, naming the line.
     """
-    try:
-        text = body if isinstance(body, str) else text_io.decode(body)
-        table = text_io.parse_csv(text, max_points)
-    except text_io.TooManyRows:
-        message = f"more than {max_points} CSV rows sent; at most {max_points} per request"
-        raise BatchTooLarge(message) from None
-    except text_io.TextFileError as exc:
-        error = InvalidInput("body", f"CSV body: {exc}")
-        error.body = {"line": exc.line} if exc.line else None
-        raise error from None
+    table = csv_body(body, max_points)
     header = table.header
     names = [h.strip().lower() for h in header]
     for name, label in ((lon_col, "lon_col"), (lat_col, "lat_col")):
