@@ -79,6 +79,7 @@ async def test_every_heavy_operation_is_flagged_in_the_openapi_document(db_setti
         ("post", "/v1/divisions/resolve"),
         ("post", "/v1/divisions/audit"),
         ("post", "/v1/reverse"),
+        ("post", "/v1/geocode"),
         ("get", "/v1/placenames/export"),
         ("get", "/v1/divisions/export"),
         ("post", "/v1/placenames/import"),
