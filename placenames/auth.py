@@ -32,6 +32,7 @@ class Actor:
     name: str
     role: str
     token_id: int | None = None
+    rate_per_second: float | None = None  # a service client's own quota
 
 
 @dataclass(frozen=True)
@@ -75,19 +76,25 @@ async def find_user(conn: asyncpg.Connection, name: str) -> Actor | None:
     return Actor(row["id"], row["name"], row["role"]) if row else None
 
 
-async def add_user(conn: asyncpg.Connection, name: str, role: str) -> Actor:
-    """Create a user with a role; raise InvalidPlacename for a bad name, role or a taken name."""
+async def add_user(conn: asyncpg.Connection, name: str, role: str, rate: float | None = None) -> Actor:
+    """Create a user with a role (a service client may have its own quota, ``rate`` requests/s).
+
+    Raise InvalidPlacename for a bad name, role or quota, or a taken name.
+    """
     if not _USER.fullmatch(name or ""):
         raise InvalidPlacename("name", "user name must be 1-64 letters, digits or . _ @ -")
     if role not in ROLES:
         raise InvalidPlacename("role", f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    if rate is not None and (role != "service" or not rate > 0):
+        raise InvalidPlacename("rate", "a quota (requests per second > 0) is for users of role service")
     async with conn.transaction():
         if await find_user(conn, name):
             raise InvalidPlacename("name", f"user {name} already exists")
-        user_id = await queries.insert_user(conn, name, role)
+        user_id = await queries.insert_user(conn, name, role, rate)
         system = await system_actor(conn)
-        await queries.audit(conn, system.id, "user.add", detail={"user": name, "role": role})
-    return Actor(user_id, name, role)
+        detail = {"user": name, "role": role} | ({"rate_per_second": rate} if rate else {})
+        await queries.audit(conn, system.id, "user.add", detail=detail)
+    return Actor(user_id, name, role, rate_per_second=rate)
 
 
 async def _token_user(conn: asyncpg.Connection, name: str) -> Actor:
@@ -160,4 +167,4 @@ async def actor_for(conn: asyncpg.Connection, token: str | None) -> Actor | None
     # and only outside a transaction, so the row is not kept locked until someone else's commit.
     if not conn.is_in_transaction():
         await queries.touch_token(conn, row["token_id"])
-    return Actor(row["id"], row["name"], row["role"], row["token_id"])
+    return Actor(row["id"], row["name"], row["role"], row["token_id"], row["rate_per_second"])

@@ -86,9 +86,9 @@ class InvalidTransition(PlacenamesError):
 class RateLimited(PlacenamesError):
     """Too many requests from one client; retry after ``retry_after`` seconds."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, headers: dict[str, str] | None = None) -> None:
         super().__init__(f"rate limit exceeded; retry after {retry_after} s")
-        self.headers = {"Retry-After": str(retry_after)}
+        self.headers = {"Retry-After": str(retry_after), **(headers or {})}
 
 
 class PayloadTooLarge(PlacenamesError):

@@ -22,7 +22,7 @@ CATEGORIES = {
     "public_building": "公共建筑",
 }
 STATES = ("draft", "submitted", "published", "retired")
-ROLES = ("public", "editor", "reviewer", "admin")
+ROLES = ("public", "editor", "reviewer", "admin", "service")
 STAFF = ("editor", "reviewer", "admin")
 REVIEWERS = ("reviewer", "admin")
 LEVELS = ("province", "prefecture", "county", "town", "village")

@@ -287,10 +287,13 @@ async def user_named(conn: asyncpg.Connection, name: str) -> asyncpg.Record | No
     return await conn.fetchrow("SELECT id, name, role FROM placename_users WHERE name = $1", name)
 
 
-async def insert_user(conn: asyncpg.Connection, name: str, role: str) -> int:
-    """Create a user and return its id."""
+async def insert_user(conn: asyncpg.Connection, name: str, role: str, rate: float | None = None) -> int:
+    """Create a user (with a service client's quota) and return its id."""
     return await conn.fetchval(
-        "INSERT INTO placename_users (name, role) VALUES ($1, $2) RETURNING id", name, role
+        "INSERT INTO placename_users (name, role, rate_per_second) VALUES ($1, $2, $3) RETURNING id",
+        name,
+        role,
+        rate,
     )
 
 
@@ -339,7 +342,7 @@ async def token(conn: asyncpg.Connection, token_hash: bytes) -> asyncpg.Record |
     return await conn.fetchrow(
         """
         SELECT t.id AS token_id, t.revoked_at, t.expires_at, t.expires_at <= now() AS expired,
-               u.id, u.name, u.role
+               u.id, u.name, u.role, u.rate_per_second
         FROM placename_tokens t JOIN placename_users u ON u.id = t.user_id
         WHERE t.token_hash = $1
         """,

@@ -1,20 +1,20 @@
-"""An in-process token bucket per client: ``rate`` requests a second, bursts of ``burst``.
+"""The public rate limit: ``rate`` requests a second and bursts of ``burst`` per client.
 
 The client is the direct peer, or, when that peer is a configured trusted proxy
-(``SP_TRUSTED_PROXIES``), the right-most address of X-Forwarded-For no trusted proxy added.
+(``SP_TRUSTED_PROXIES``), the right-most address of X-Forwarded-For no trusted proxy added. The
+state lives in a store (``ratestores.py``): PostgreSQL by default, so every worker and instance
+counts the same requests, Redis with ``SP_REDIS_URL``, or this process.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from placenames.errors import RateLimited
+from placenames.ratestores import MemoryStore, PostgresStore, RedisStore
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -62,32 +62,55 @@ def request_client(request: Any, proxies: TrustedProxies) -> str:
 
 
 @dataclass
-class TokenBuckets:
-    """Per-key token buckets; the least recently seen keys are dropped beyond ``max_keys``."""
+class RateLimiter:
+    """The public limit: ``rate`` requests a second, bursts of ``burst``, per client, in ``store``.
+
+    A client is its address (see ``request_client``); a caller with a ``service`` token is its
+    own client with its own quota (the user's ``rate_per_second``, else ``service_rate``; None:
+    unlimited). Every limited answer carries RateLimit headers (``request.state.rate_limit``).
+    """
 
     rate: float
     burst: int
     enabled: bool = True
-    max_keys: int = 100_000
-    clock: Callable[[], float] = time.monotonic
+    store: Any = field(default_factory=MemoryStore)
     proxies: TrustedProxies = field(default_factory=TrustedProxies)
-    _buckets: OrderedDict[str, tuple[float, float]] = field(default_factory=OrderedDict)
+    service_rate: float | None = None
 
-    def take(self, key: str) -> None:
-        """Spend one token of ``key``'s bucket or raise RateLimited with the seconds to wait."""
+    async def take(self, key: str, rate: float | None = None, burst: int | None = None, conn=None):
+        """Spend one request of ``key`` or raise RateLimited with the seconds to wait and the headers."""
+        rate, burst = rate or self.rate, burst or self.burst
+        decision = await self.store.take(key, rate, burst, conn)
+        if not decision.allowed:
+            raise RateLimited(max(1, math.ceil(decision.retry_after)), decision.headers())
+        return decision
+
+    async def take_for(self, request: Any, conn=None, actor=None):
+        """Spend one request of the caller: a service client by name, anyone else by address."""
         if not self.enabled:
-            return
-        now = self.clock()
-        tokens, last = self._buckets.pop(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        if tokens < 1.0:
-            self._buckets[key] = (tokens, now)
-            raise RateLimited(max(1, math.ceil((1.0 - tokens) / self.rate)))
-        self._buckets[key] = (tokens - 1.0, now)
-        while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
+            return None
+        if actor is not None and actor.role == "service":
+            rate = actor.rate_per_second or self.service_rate
+            if rate is None:
+                return None  # unlimited
+            key, burst = f"service:{actor.name}", max(1, math.ceil(rate * self.burst / self.rate))
+            decision = await self.take(key, rate, burst, conn)
+        else:
+            decision = await self.take("client:" + request_client(request, self.proxies), conn=conn)
+        request.state.rate_limit = decision.headers()
+        return decision
 
-    def take_for(self, request: Any) -> None:
-        """Spend one token of the request's client (see ``request_client``)."""
-        if self.enabled:
-            self.take(request_client(request, self.proxies))
+
+def make_store(kind: str, redis_url: str | None):
+    """Return the store of ``kind`` (auto: Redis with a URL, else PostgreSQL; postgres; redis; memory)."""
+    if kind == "auto":
+        kind = "redis" if redis_url else "postgres"
+    if kind == "redis":
+        if not redis_url:
+            raise ValueError("SP_RATE_LIMIT_STORE=redis needs SP_REDIS_URL")
+        return RedisStore(redis_url)
+    if kind == "postgres":
+        return PostgresStore()
+    if kind == "memory":
+        return MemoryStore()
+    raise ValueError(f"SP_RATE_LIMIT_STORE must be auto, postgres, redis or memory, got {kind!r}")

@@ -20,7 +20,7 @@ from boundaries import LimitQuery, OffsetQuery, json_object, paged_response
 from placenames import auth, bulk, files, models, queries, search, service
 from placenames import export as export_
 from placenames.errors import InvalidPlacename, PayloadTooLarge
-from placenames.ratelimit import TokenBuckets
+from placenames.ratelimit import RateLimiter
 
 CONTENT_TYPES = {
     "text/csv": "csv",
@@ -112,7 +112,7 @@ class PlacenameRouter:
     """Builds the /v1/placenames router; dependencies and ``settings`` (the limits) are fields."""
 
     get_connection: Callable
-    limiter: TokenBuckets
+    limiter: RateLimiter
     get_pool: Callable
     settings: Any  # PlacenamesSettings: rate limit, search and name limits, uploads, tokens
 
@@ -123,8 +123,10 @@ class PlacenameRouter:
 
         actor_of = Authorizer(self.get_connection).actor()
 
-        async def limited(request: Request) -> None:  # async: the buckets stay on the event loop
-            self.limiter.take_for(request)
+        async def limited(
+            request: Request, conn: Conn, actor: Annotated[auth.Actor | None, Depends(actor_of)]
+        ):
+            await self.limiter.take_for(request, conn, actor)  # the route's own connection
 
         Actor = Annotated[auth.Actor | None, Depends(actor_of)]
         Limited = Depends(limited)

@@ -104,6 +104,11 @@ if ! command -v ogrinfo >/dev/null 2>&1; then
     apt_install gdal-bin
 fi
 
+# --- Redis: the shared rate limits' optional store (SP_REDIS_URL); the tests start their own ---
+if ! command -v redis-server >/dev/null 2>&1; then
+    apt_install redis-server
+fi
+
 # --- the benchmarks' HTTP load generator (h2load, a C client), small and always installed ------
 if ! command -v h2load >/dev/null 2>&1; then
     apt_install nghttp2-client

@@ -26,7 +26,7 @@ from boundaries import (
     SubscriptionRouter,
     TownIndexCache,
 )
-from placenames.ratelimit import TokenBuckets, TrustedProxies
+from placenames.ratelimit import RateLimiter, TrustedProxies, make_store
 from placenames.routes import Authorizer, PlacenameRouter
 from placenames.seed import seed as seed_placenames
 from spatial_platform import db
@@ -109,7 +109,11 @@ def create_app(settings: Settings) -> FastAPI:
             lambda: asyncpg.connect(database.dsn()), app.state.tiles.invalidate
         )
         await app.state.listener.start()
-        warm = asyncio.create_task(_warm_towns(app), name="town index")
+        warm = (
+            asyncio.create_task(_warm_towns(app), name="town index")
+            if settings.server.warm_town_index
+            else None
+        )
         app.state.webhooks = None
         if settings.webhooks.enabled:
             app.state.webhooks = DeliveryWorker.from_settings(
@@ -119,11 +123,14 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
-            warm.cancel()
+            if warm is not None:
+                warm.cancel()
             if app.state.webhooks is not None:
                 await app.state.webhooks.stop()
             await app.state.listener.stop()
             await app.state.pool.close()
+            if hasattr(app.state.limiter.store, "close"):
+                await app.state.limiter.store.close()
 
     app = FastAPI(
         title="Spatial platform for China's divisions and place names",
@@ -155,8 +162,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(SubscriptionRouter(get_connection, authorize).router())
     mount_web_map(app, web_map.node_modules)
     mount_api_docs(app, web_map.node_modules)
-    limiter = TokenBuckets(pn.rate_per_second, pn.rate_burst, enabled=pn.rate_limit_enabled)
-    limiter.proxies = TrustedProxies.parse(settings.server.trusted_proxies)
+    limiter = RateLimiter(pn.rate_per_second, pn.rate_burst, enabled=pn.rate_limit_enabled,
+                          store=make_store(settings.server.rate_limit_store, settings.server.redis_url),
+                          proxies=TrustedProxies.parse(settings.server.trusted_proxies),
+                          service_rate=pn.service_rate_per_second)  # fmt: skip
+    app.state.limiter = limiter
     names = PlacenameRouter(get_connection, limiter, get_pool, pn)
     app.include_router(names.router())
     app.state.reverse_geocoder = ReverseGeocoder(rev.cells_per_degree, rev.max_vertices, rev.cache_size)

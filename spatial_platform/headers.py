@@ -41,6 +41,8 @@ _CSP = b"content-security-policy"
 class SecurityHeaders:
     """ASGI middleware appending fixed security headers to every ``http.response.start``.
 
+    It also adds the RateLimit headers a rate-limited route left in the request state.
+
     A response that sets its own Content-Security-Policy (the API docs allow their one inline
     script by hash) keeps it instead of the default one; every other header is always added.
     """
@@ -57,11 +59,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         always, csp = self._always, self._csp
+        state = scope.setdefault("state", {})  # shared with every request object down the stack
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 headers.extend(always)
+                if limit := state.get("rate_limit"):  # RateLimit-* of a limited answer
+                    headers.extend(
+                        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in limit.items()
+                    )
                 if csp and not any(key.lower() == _CSP for key, _ in headers):
                     headers.extend(csp)
                 message["headers"] = headers

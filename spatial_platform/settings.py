@@ -105,6 +105,18 @@ class ServerSettings(BaseSettings):
         description="Comma-separated origins whose pages may send token-authenticated writes "
         "(SP_CORS_ORIGINS); public GETs are allowed from any origin",
     )
+    workers: int | None = Field(
+        None, ge=1, description="Worker processes of `serve` (SP_WORKERS; default: one per core)"
+    )
+    redis_url: str | None = Field(None, description="Redis for the shared rate limits (SP_REDIS_URL)")
+    warm_town_index: bool = Field(
+        True, description="Build the town index at start-up (SP_WARM_TOWN_INDEX; off with several workers)"
+    )
+    rate_limit_store: str = Field(
+        "auto",
+        description="Where rate limits are counted (SP_RATE_LIMIT_STORE): auto (Redis with SP_REDIS_URL, "
+        "else PostgreSQL), postgres, redis or memory (this process only)",
+    )
 
 
 class AreacodesSettings(BaseSettings):
@@ -151,6 +163,9 @@ class PlacenamesSettings(BaseSettings):
     rate_limit_enabled: bool = True
     rate_per_second: float = 20.0
     rate_burst: int = 40
+    service_rate_per_second: float | None = Field(
+        None, gt=0, description="Quota of a service client without its own (default: unlimited)"
+    )
     search_max_limit: int = 100
     name_max_length: int = 50
     import_max_bytes: int = 200 * 1024 * 1024

@@ -131,13 +131,22 @@ def _run_sync(work):
 @users.command("add")
 def add_user_command(
     name: str,
-    role: Annotated[str, typer.Option(help="public, editor, reviewer or admin")],
+    role: Annotated[str, typer.Option(help="public, editor, reviewer, admin or service (another system)")],
+    rate: Annotated[
+        float | None,
+        typer.Option(
+            help="A service client's quota in requests/s (default SP_PLACENAMES_SERVICE_RATE_PER_SECOND)"
+        ),
+    ] = None,
 ) -> None:
-    """Create a user with a role."""
+    """Create a user with a role; a service client gets its own rate limit, not the anonymous one."""
     from placenames import auth
 
-    actor = _run(lambda conn: auth.add_user(conn, name, role))
-    typer.echo(f"user {actor.name} added with role {actor.role}; issue a token with `users token {name}`")
+    actor = _run(lambda conn: auth.add_user(conn, name, role, rate))
+    quota = f" and a quota of {rate:g} requests/s" if rate else ""
+    typer.echo(
+        f"user {actor.name} added with role {actor.role}{quota}; issue a token with `users token {name}`"
+    )
 
 
 @users.command("token")
