@@ -13,14 +13,6 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
 
 
-def app_from_env():
-    """Build the app from the environment: what each worker process of ``serve --workers N`` runs."""
-    from spatial_platform.app import create_app
-    from spatial_platform.settings import ServerSettings, Settings
-
-    return create_app(Settings.from_env(database=database_settings(), server=ServerSettings()))
-
-
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default SP_HOST or 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default SP_PORT or 8000).")] = None,
@@ -50,8 +42,7 @@ def serve(
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
     }
-    if count == 1:
-        uvicorn.run(app_from_env(), **options)
-        return
-    os.environ.setdefault("SP_WARM_TOWN_INDEX", "false")  # each worker builds it when first needed
-    uvicorn.run("spatial_platform.cli.server:app_from_env", factory=True, workers=count, **options)
+    if count > 1:
+        os.environ.setdefault("SP_WARM_TOWN_INDEX", "false")  # each worker builds it when first needed
+    # Each worker process builds the app from the environment (spatial_platform.asgi:app).
+    uvicorn.run("spatial_platform.asgi:app", factory=True, workers=count, **options)
