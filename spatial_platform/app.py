@@ -94,6 +94,18 @@ async def _warm_towns(app: FastAPI) -> None:
         logging.getLogger("spatial_platform").warning("town index not built at start-up", exc_info=True)
 
 
+def _listening(app: FastAPI) -> bool:
+    """Tell whether this process hears every data change now (its listener is connected)."""
+    listener = getattr(app.state, "listener", None)
+    return listener is not None and listener.connected.is_set()
+
+
+def _changed(app: FastAPI) -> None:
+    """A data version moved (or the listener reconnected): tiles and the lineage index re-check."""
+    app.state.tiles.invalidate()
+    app.state.index_cache.invalidate()
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the FastAPI app from ``settings``; the asyncpg pool opens in the lifespan, on ``app.state``."""
     database, api, web_map = settings.database, settings.api, settings.map
@@ -105,9 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
             database.dsn(), database.pool_min, database.pool_max, database.statement_timeout_ms
         )
         app.state.pool = db.BoundedPool(pool, database.acquire_timeout)
-        app.state.listener = ChangeListener(
-            lambda: asyncpg.connect(database.dsn()), app.state.tiles.invalidate
-        )
+        app.state.listener = ChangeListener(lambda: asyncpg.connect(database.dsn()), lambda: _changed(app))
         await app.state.listener.start()
         warm = (
             asyncio.create_task(_warm_towns(app), name="town index")
@@ -141,7 +151,8 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,  # served from the local swagger-ui-dist by mount_api_docs
         redoc_url=None,
     )
-    app.state.index_cache = IndexCache()
+    # Current without a query while the change listener is connected (every worker has one).
+    app.state.index_cache = IndexCache(trusted=lambda: _listening(app))
     app.state.town_cache = TownIndexCache()
     # Tiles first: the busiest route is matched before any other.
     app.state.tiles = TileService(cache=TileCache(web_map.tile_cache_bytes))
@@ -202,7 +213,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 class InvalidateTilesAfterUnsafeMethods:
-    """ASGI middleware: after every request not GET, HEAD or OPTIONS, tiles re-read the data versions.
+    """ASGI middleware: after every request not GET, HEAD or OPTIONS, tiles and the lineage index re-check.
 
     That covers every write; read-only POSTs (``x-roles: ["anyone"]``, e.g. site suggestions or
     batch lookups) trigger it too, which costs the next tile one small query and nothing else.
@@ -215,4 +226,4 @@ class InvalidateTilesAfterUnsafeMethods:
         """Pass the request on; mark tile versions stale once an unsafe-method request was handled."""
         await self.app(scope, receive, send)
         if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-            scope["app"].state.tiles.invalidate()
+            _changed(scope["app"])

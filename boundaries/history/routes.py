@@ -7,6 +7,7 @@ the ``X-Data-As-Of`` header.
 import asyncio
 import shutil
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -86,6 +87,8 @@ class DivisionRouter:
 
         async def index_of(conn: Conn) -> LineageIndex:
             return await self.index_cache.get(conn)
+
+        connection = asynccontextmanager(self.get_connection)  # a connection only when needed
 
         Index = Annotated[LineageIndex, Depends(index_of)]
 
@@ -256,13 +259,20 @@ class DivisionRouter:
             response_model=models.DivisionDetail,
             summary="One division as it was at a date, with its parents",
         )
-        async def division(code: str, conn: Conn, index: Index, at: AtQuery = None):
-            when = index.coverage(self.today()).parse(at)
-            if towns.is_local(check_code(code)):
-                return recorded(index, await towns.detail(conn, index, code, when), when)
-            node = index.require(code, when)
-            row = await queries.version_at(conn, node.code, when)
-            parents = await queries.parent_chain(conn, node.code, when)
+        async def division(code: str, request: Request, at: AtQuery = None):
+            index = self.index_cache.current()  # current by notification: answered from memory
+            if index is not None and not towns.is_local(check_code(code)):
+                when = index.coverage(self.today()).parse(at)
+                if (body := index.detail(code, when)) is not None:
+                    return recorded(index, body, when)
+            async with connection(request) as conn:
+                index = await self.index_cache.get(conn)
+                when = index.coverage(self.today()).parse(at)
+                if towns.is_local(check_code(code)):
+                    return recorded(index, await towns.detail(conn, index, code, when), when)
+                node = index.require(code, when)
+                row = await queries.version_at(conn, node.code, when)
+                parents = await queries.parent_chain(conn, node.code, when)
             return recorded(index, {**dict(row), "at": when, "parents": [dict(p) for p in parents]}, when)
 
         @api.get(

@@ -8,6 +8,7 @@ Successors are computed in ``history/successors.py``, batches resolved in
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -76,6 +77,7 @@ class LineageIndex(SuccessorSearch, BatchResolver, DiffSearch):
     ) -> None:
         self.data_version = data_version
         self.nodes: dict[int, Node] = {}
+        self.rows: dict[int, dict] = {}  # each version's columns as the API shows them
         self.by_code: dict[str, list[Node]] = defaultdict(list)
         self.children: dict[str, list[Node]] = defaultdict(list)
         for r in versions:
@@ -90,6 +92,7 @@ class LineageIndex(SuccessorSearch, BatchResolver, DiffSearch):
                 r["last_year"],
             )
             self.nodes[node.id] = node
+            self.rows[node.id] = dict(r)
             self.by_code[node.code].append(node)
             if node.parent_code:
                 self.children[node.parent_code].append(node)
@@ -158,6 +161,18 @@ class LineageIndex(SuccessorSearch, BatchResolver, DiffSearch):
         """Return the dates this index can answer for, with the date through which it records."""
         return CoveredPeriod(self.first_date or today, today, self.data_as_of)
 
+    def detail(self, code: str, when: date) -> dict | None:
+        """One division at a date with its ancestors (nearest first), from memory; None if not held whole."""
+        node = self.require(code, when)
+        row = self.rows.get(node.id)
+        if row is None or "from_precision" not in row:
+            return None
+        parents, current = [], node
+        while current.parent_code and (parent := self.version_at(current.parent_code, when)) is not None:
+            parents.append(self.rows[parent.id])
+            current = parent
+        return {**row, "at": when, "parents": parents}
+
 
 def _version(state) -> tuple[int, int]:
     """The data version an index is built from: the areacodes load and the change feed's head."""
@@ -165,10 +180,27 @@ def _version(state) -> tuple[int, int]:
 
 
 class IndexCache:
-    """Keeps one LineageIndex and reloads it when the loaded dataset's version changes."""
+    """Keeps one LineageIndex and reloads it when the loaded dataset's version changes.
 
-    def __init__(self) -> None:
+    Each ``get`` asks the database for the data version, unless ``trusted()`` says change
+    notifications are arriving (the app's listener is connected): then the index stays current
+    without a query until ``invalidate()`` (a notification, a reconnection, a local write).
+    """
+
+    def __init__(self, trusted: Callable[[], bool] | None = None) -> None:
         self._index: LineageIndex | None = None
+        self.trusted = trusted or (lambda: False)
+        self._generation = 0
+        self._fresh = False
+
+    def invalidate(self) -> None:
+        """Make the next ``get`` ask the database again."""
+        self._generation += 1
+        self._fresh = False
+
+    def current(self) -> LineageIndex | None:
+        """Return the index if it is known to be current without asking the database, else None."""
+        return self._index if self._fresh and self.trusted() else None
 
     @property
     def loaded(self) -> LineageIndex | None:
@@ -177,7 +209,12 @@ class IndexCache:
 
     async def get(self, conn: asyncpg.Connection) -> LineageIndex:
         """Return an index matching the data in the database ``conn`` sees."""
+        if (known := self.current()) is not None:
+            return known
+        generation = self._generation
         version = _version(await queries.data_state(conn))
         if self._index is None or self._index.data_version != version:
             self._index = await LineageIndex.load(conn)
+        # outside a transaction only: inside one, the index may hold what others cannot see yet
+        self._fresh = generation == self._generation and not conn.is_in_transaction()
         return self._index
