@@ -104,6 +104,7 @@ def _changed(app: FastAPI) -> None:
     """A data version moved (or the listener reconnected): tiles and the lineage index re-check."""
     app.state.tiles.invalidate()
     app.state.index_cache.invalidate()
+    app.state.reverse_geocoder.invalidate()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -181,6 +182,7 @@ def create_app(settings: Settings) -> FastAPI:
     names = PlacenameRouter(get_connection, limiter, get_pool, pn)
     app.include_router(names.router())
     app.state.reverse_geocoder = ReverseGeocoder(rev.cells_per_degree, rev.max_vertices, rev.cache_size)
+    app.state.reverse_geocoder.trusted = lambda: _listening(app)
     app.include_router(ReverseRouter(get_connection, get_geocoder, authorize, rev).router())
     app.state.address_geocoder = AddressGeocoder(app.state.index_cache, settings.geocode.village_towns)
     app.include_router(

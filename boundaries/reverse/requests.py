@@ -132,14 +132,29 @@ def parse_csv(body: bytes | str, max_points: int, lon_col: str = "lon", lat_col:
     return batch
 
 
+def reverse_from_memory(geocoder: ReverseGeocoder, lon, lat, at, crs, today: date) -> dict | None:
+    """Answer GET /v1/reverse without the database when the model is in memory and current, else None."""
+    x, y, name = coordinate(lon, "lon"), coordinate(lat, "lat"), check_crs(crs)
+    if not geocoder.current():
+        return None
+    when = geocoder.coverage(today).parse(at)
+    model = geocoder.cached(when)
+    return None if model is None else _point(model, x, y, name, when)
+
+
 async def reverse_one(geocoder: ReverseGeocoder, conn: asyncpg.Connection, lon, lat, at, crs, today: date):
     """Answer GET /v1/reverse: the divisions holding one point at a date, or PointNotInDivision."""
     x, y, name = coordinate(lon, "lon"), coordinate(lat, "lat"), check_crs(crs)
     await geocoder.refresh(conn)
     when = geocoder.coverage(today).parse(at)
     model = await geocoder.model_at(conn, when, refreshed=True)
+    return _point(model, x, y, name, when)
+
+
+def _point(model, x: float, y: float, name: str, when: date) -> dict:
+    """Locate one point with a model and describe what holds it (PointNotInDivision if nothing)."""
     wx, wy = crs_.to_wgs84(np.array([x]), np.array([y]), name)
-    (found,) = await _off_loop(1, model.locate, wx, wy)
+    (found,) = model.locate(wx, wy)
     if found < 0:
         raise PointNotInDivision(
             f"no division contains the point lon={x:g}, lat={y:g} ({name}) on {when}: "

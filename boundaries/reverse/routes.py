@@ -1,6 +1,7 @@
 """HTTP routes of reverse geocoding: the divisions holding one point or a batch at a date."""
 
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from boundaries.reverse import models
-from boundaries.reverse.requests import parse_csv, parse_json, reverse_batch, reverse_one
+from boundaries.reverse.requests import parse_csv, parse_json, reverse_batch, reverse_from_memory, reverse_one
 from boundaries.reverse.service import ReverseGeocoder
 from boundaries.routes import PUBLIC_HEAVY, AtQuery, json_response
 
@@ -36,6 +37,7 @@ class ReverseRouter:
         Conn = Annotated[asyncpg.Connection, Depends(self.get_connection)]
         Caller = Annotated[Any, Depends(self.authorize.actor())]  # a bad token is refused (401)
         Geocoder = Annotated[ReverseGeocoder, Depends(self.get_geocoder)]
+        connection = asynccontextmanager(self.get_connection)
 
         @api.get(
             "",
@@ -47,14 +49,18 @@ class ReverseRouter:
             },
         )
         async def reverse_point(
-            conn: Conn,
+            request: Request,
             geocoder: Geocoder,
             lon: Annotated[str | None, Query(description="Longitude in degrees")] = None,
             lat: Annotated[str | None, Query(description="Latitude in degrees")] = None,
             at: AtQuery = None,
             crs: CrsQuery = None,
         ):
-            return json_response(await reverse_one(geocoder, conn, lon, lat, at, crs, self.today()))
+            answer = reverse_from_memory(geocoder, lon, lat, at, crs, self.today())
+            if answer is None:  # a connection only when the model must be checked or built
+                async with connection(request) as conn:
+                    answer = await reverse_one(geocoder, conn, lon, lat, at, crs, self.today())
+            return json_response(answer)
 
         @api.post(
             "",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -153,14 +153,43 @@ class ReverseGeocoder:
         self._models: OrderedDict[tuple, ReverseModel] = OrderedDict()
         self._engines: OrderedDict[tuple, ReverseEngine] = OrderedDict()
         self._locks: dict[tuple, asyncio.Lock] = {}
+        self.trusted: Callable[[], bool] = lambda: False  # the app's change listener is connected
+        self._generation = 0
+        self._fresh = False
+
+    def invalidate(self) -> None:
+        """A data version moved: the next ``refresh`` asks the database again."""
+        self._generation += 1
+        self._fresh = False
+
+    def current(self) -> bool:
+        """Tell whether the state in memory is known current without asking the database."""
+        return self._fresh and self.trusted()
+
+    def cached(self, when: date) -> ReverseModel | None:
+        """The model for ``when`` if it is in memory and known current without asking the database."""
+        if not self.current():
+            return None
+        key = (self._state, self.period(when)[0])
+        model = self._models.get(key)
+        if model is not None:
+            self._models.move_to_end(key)
+        return model
 
     async def refresh(self, conn: asyncpg.Connection) -> tuple:
-        """Check the data and geometry revision (one query); reload the period dates when they moved."""
+        """Check the data and geometry revision (one query); reload the period dates when they moved.
+
+        No query while the change listener is connected and nothing changed since the last check.
+        """
+        if self.current():
+            return self._state
+        generation = self._generation
         row = await queries.reverse_state(conn)
         state = (row["data_version"], row["top_id"])
         if state != self._state:
             self._dates = await queries.boundary_dates(conn)
             self._state = state
+        self._fresh = generation == self._generation and not conn.is_in_transaction()
         return state
 
     def coverage(self, today: date) -> CoveredPeriod:
