@@ -71,6 +71,7 @@ USERS = {
     "rita": "reviewer",
     "ada": "admin",
     "pat": "public",
+    "sam": "service",  # another system calling the API
 }
 
 

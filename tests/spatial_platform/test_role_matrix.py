@@ -21,13 +21,14 @@ ANYONE = {
     ("post", "/v1/divisions/resolve"),
     ("post", "/v1/divisions/audit"),
     ("post", "/v1/reverse"),
+    ("post", "/v1/geocode"),
     ("post", "/v1/planning/sites"),
 }
 PATH_VALUES = {
     "code": "430104", "record_id": "1", "proposal_id": "1", "change_id": "1", "subscription_id": "1",
 }  # fmt: skip
 CALLERS = ("none", "bad", *ROLES)
-ROLE_USERS = {"public": "pat", "editor": "alice", "reviewer": "bob", "admin": "ada"}
+ROLE_USERS = {"public": "pat", "editor": "alice", "reviewer": "bob", "admin": "ada", "service": "sam"}
 
 
 def expected(roles: list[str], caller: str) -> str:
