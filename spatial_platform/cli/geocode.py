@@ -14,6 +14,13 @@ from spatial_platform.db import run_on
 _SHOWN_BAD_ROWS = 100
 
 
+def _show_bad(bad: list, shown: int) -> int:
+    """Print a chunk's unreadable rows while fewer than _SHOWN_BAD_ROWS were shown; return the count."""
+    for row in bad[: max(_SHOWN_BAD_ROWS - shown, 0)]:
+        typer.secho(f"  unreadable {row}", fg=typer.colors.YELLOW, err=True)
+    return shown + len(bad)
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``geocode`` and ``geocode-address`` to the main CLI."""
     app.command("geocode")(geocode_command)
@@ -69,9 +76,7 @@ def geocode_command(
 
             def progress(report, bad) -> None:
                 nonlocal shown
-                for row in bad[: max(_SHOWN_BAD_ROWS - shown, 0)]:
-                    typer.secho(f"  unreadable {row}", fg=typer.colors.YELLOW, err=True)
-                shown += len(bad)
+                shown = _show_bad(bad, shown)
                 counts = f"{report.found:,} found, {report.outside:,} outside, {report.bad:,} unreadable"
                 show(f"geocoded ({counts})", report.rows, None)
 
@@ -137,9 +142,7 @@ def geocode_address_command(
 
             def progress(report, bad) -> None:
                 nonlocal shown
-                for row in bad[: max(_SHOWN_BAD_ROWS - shown, 0)]:
-                    typer.secho(f"  unreadable {row}", fg=typer.colors.YELLOW, err=True)
-                shown += len(bad)
+                shown = _show_bad(bad, shown)
                 show(f"geocoded ({report.counts['found']:,} found)", report.rows, None)
 
             return await geocode_addresses_file(

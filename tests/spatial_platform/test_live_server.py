@@ -25,6 +25,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_healthy(base: str, server: subprocess.Popen, log, seconds: float = 90) -> None:
+    """Wait until the server answers /health with 200; fail with its log if it exits or never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert server.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def live_server(test_dsn, boundaries_loaded, tmp_path_factory):
     """uvicorn serving the app on the test database, with short body timeouts."""
@@ -47,16 +61,7 @@ def live_server(test_dsn, boundaries_loaded, tmp_path_factory):
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
+        wait_until_healthy(base, server, log)
         yield base
     finally:
         server.terminate()

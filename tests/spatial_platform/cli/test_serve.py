@@ -4,13 +4,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from spatial_platform.db import run_on
-from tests.spatial_platform.test_live_server import free_port
+from tests.spatial_platform.test_live_server import free_port, wait_until_healthy
 
 
 def test_two_workers_share_one_rate_limit(test_dsn, seeded, tmp_path: Path):
@@ -25,15 +24,7 @@ def test_two_workers_share_one_rate_limit(test_dsn, seeded, tmp_path: Path):
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.3)
+        wait_until_healthy(base, server, tmp_path / "serve.log")
         workers = subprocess.run(
             ["ps", "--ppid", str(server.pid), "-o", "pid="], capture_output=True, text=True
         )
